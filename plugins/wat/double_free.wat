@@ -1,0 +1,21 @@
+;; alloc, free, free again (must be a harmless no-op), alloc, write "ok",
+;; output it. Also frees offset 0 and an offset that was never allocated.
+(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "free" (func $free (param i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (memory (export "memory") 1)
+  (func (export "run") (result i32)
+    (local $p i64) (local $q i64)
+    (local.set $p (call $alloc (i64.const 16)))
+    (call $free (local.get $p))
+    (call $free (local.get $p))
+    (call $free (i64.const 0))
+    (call $free (i64.add (local.get $p) (i64.const 3)))
+    (call $free (i64.const 0xFFFFFFF00))
+    (local.set $q (call $alloc (i64.const 2)))
+    (call $store_u8 (local.get $q) (i32.const 111))
+    (call $store_u8 (i64.add (local.get $q) (i64.const 1)) (i32.const 107))
+    (call $output_set (local.get $q) (i64.const 2))
+    (i32.const 0)))
