@@ -27,6 +27,11 @@ cases.json is a list of objects:
     allowed_paths   {"<host>": "<guest>"}; "{tmp}" in a host path is replaced by a
                     fresh temporary directory (the recorder creates it)
     files           {"<relative path>": "<text>"} written into {tmp} before loading
+    allowed_hosts   manifest allowed_hosts, or null
+    http_server     {"routes": {"/path": {"status": 200, "body": "..." | "body_repeat":
+                    {"text", "times"}, "headers": {...}}}}: the recorder serves these on
+                    127.0.0.1 (random port) for the case; "{http}" in a text input is
+                    replaced by "http://127.0.0.1:PORT" (and back in recorded texts)
     host_functions  null, "kv" or "echo" (see HOST_FUNCTION_SETS below)
     log_level       null (no log subscriber: guests see level "off") or
                     "trace" | "debug" | "info" | "warn" | "error"
@@ -39,7 +44,8 @@ results.json:
 
     {"recorded_with": {...versions...},
      "cases": {NAME: {"load_error": TEXT}
-                   | {"calls": [CALL, ...], "host_state"?: ..., "files_after"?: ...}}}
+                   | {"calls": [CALL, ...], "host_state"?: ..., "files_after"?: ...,
+                      "http_requests"?: [[METHOD, PATH], ...]}}}
 
     CALL = {"function", "rc", "ok": true,  "output"?, "output_b64"?, "output_len", "output_sha256"?}
          | {"function", "rc", "ok": false, "error" | "error_b64", "error_detail"?, "output_len"}
@@ -82,6 +88,7 @@ LOG_LEVELS = ("trace", "debug", "info", "warn", "error")
 CASE_KEYS = {
     "name", "wasm", "hash", "wasi", "config", "memory", "timeout_ms", "allowed_paths",
     "allowed_hosts", "files", "host_functions", "log_level", "calls", "description",
+    "http_server",
 }
 CALL_KEYS = {"function", "input", "input_b64", "input_repeat", "description"}
 # "<timestamp> LEVEL extism::pdk: MESSAGE plugin="<uuid>"" (tracing's fmt layer)
@@ -130,9 +137,12 @@ def load_cases(path):
     return cases
 
 
-def call_input(call):
+def call_input(call, http_base=None):
     if "input" in call:
-        return call["input"].encode("utf-8")
+        text = call["input"]
+        if http_base is not None:
+            text = text.replace("{http}", http_base)
+        return text.encode("utf-8")
     if "input_b64" in call:
         return base64.b64decode(call["input_b64"], validate=True)
     if "input_repeat" in call:
@@ -238,19 +248,30 @@ class Recorder:
 
     def run_case(self, case):
         tmp = None
+        server = None
         try:
             if case.get("allowed_paths") or case.get("files"):
                 tmp = tempfile.mkdtemp(prefix="extism-golden-")
-            return self._run_case(case, tmp)
+            if case.get("http_server") is not None:
+                server = TestHttpServer(case["http_server"])
+            return self._run_case(case, tmp, server)
         finally:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
+            if server is not None:
+                server.close()
 
-    def _run_case(self, case, tmp):
+    def _run_case(self, case, tmp, server):
         from extism_sys import ffi, lib
 
+        http_base = server.base if server else None
+
         def norm(text):
-            return text.replace(tmp, "{tmp}") if tmp else text
+            if tmp:
+                text = text.replace(tmp, "{tmp}")
+            if http_base:
+                text = text.replace(http_base, "{http}")
+            return text
 
         for rel, text in (case.get("files") or {}).items():
             path = os.path.join(tmp, rel)
@@ -282,7 +303,7 @@ class Recorder:
 
         calls = []
         for call in case["calls"]:
-            data = call_input(call)
+            data = call_input(call, http_base)
             name = call["function"].encode()
             rc = lib.extism_plugin_call(plugin.plugin, name, data, len(data))
             err = lib.extism_plugin_error(plugin.plugin)
@@ -323,8 +344,57 @@ class Recorder:
             result["host_state"] = state()
         if tmp and case.get("allowed_paths"):
             result["files_after"] = snapshot_dir(tmp)
+        if server is not None:
+            result["http_requests"] = server.requests
         del plugin
         return result
+
+
+class TestHttpServer:
+    """A local HTTP server for one case: {"routes": {PATH: {"status", "body",
+    "headers"?}}}; other paths get 404 "not found". Records [METHOD, PATH] of
+    every request it receives."""
+
+    def __init__(self, spec):
+        import http.server
+        import threading
+
+        routes = spec.get("routes", {})
+        requests = self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self):
+                length = int(self.headers.get("content-length") or 0)
+                if length:
+                    self.rfile.read(length)
+                requests.append([self.command, self.path])
+                route = routes.get(self.path, {"status": 404, "body": "not found"})
+                body = route.get("body", "")
+                if "body_repeat" in route:
+                    body = route["body_repeat"]["text"] * int(route["body_repeat"]["times"])
+                data = body.encode("utf-8")
+                self.send_response(route.get("status", 200))
+                for k, v in route.get("headers", {}).items():
+                    self.send_header(k, v)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 def snapshot_dir(root):
