@@ -4,9 +4,6 @@
 pub use ::core::result::Result;
 pub use ::std::borrow::Cow;
 
-pub use ::bytemuck::Pod;
-pub use ::serde::{Deserialize, Serialize};
-
 pub use crate::json::{decode as decode_json, encode as encode_json};
 pub use crate::pod::{decode as decode_pod, encode as encode_pod};
 

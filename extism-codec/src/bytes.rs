@@ -123,10 +123,7 @@ mod tests {
         let v = vec![1u8, 2, 3];
         assert!(matches!(v.encode().unwrap(), Cow::Borrowed(&[1, 2, 3])));
         assert!(matches!([1u8, 2].encode().unwrap(), Cow::Borrowed(&[1, 2])));
-        assert!(matches!(
-            (&b"ab"[..]).encode().unwrap(),
-            Cow::Borrowed(b"ab")
-        ));
+        assert!(matches!(b"ab"[..].encode().unwrap(), Cow::Borrowed(b"ab")));
         assert!(matches!(
             String::from("hé").encode().unwrap(),
             Cow::Borrowed(b"h\xc3\xa9")

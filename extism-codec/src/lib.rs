@@ -57,7 +57,7 @@
 //!     name: String,
 //! }
 //!
-//! let bytes = Greeting { name: "Ada".into() }.encode()?;
+//! let bytes = Greeting { name: "Ada".into() }.encode_to_vec()?;
 //! assert_eq!(&*bytes, br#"{"name":"Ada"}"#);
 //! assert_eq!(Greeting::decode(&bytes)?, Greeting { name: "Ada".into() });
 //! # }
@@ -86,6 +86,11 @@ pub use json::Json;
 #[cfg(feature = "msgpack")]
 pub use msgpack::Msgpack;
 pub use pod::{Pod, PodCow, PodSlice, PodVec};
+
+/// The `bytemuck` crate, whose [`Pod`](bytemuck::Pod) trait the POD codecs require.
+pub use bytemuck;
+/// The `serde` crate, whose traits the JSON and MessagePack codecs require.
+pub use serde;
 
 /// Derives [`Encode`] and [`Decode`] through one encoding, chosen with a `#[codec(...)]`
 /// attribute:

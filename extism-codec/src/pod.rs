@@ -82,7 +82,7 @@ fn element_count<T, Name: ?Sized>(bytes: &[u8]) -> Result<usize, Error> {
         // that can be read back is the empty one, as the empty slice.
         0 if bytes.is_empty() => Ok(0),
         0 => Err(Error::length::<Name>(ExpectedLength::Exactly(0), bytes)),
-        size if bytes.len() % size == 0 => Ok(bytes.len() / size),
+        size if bytes.len().is_multiple_of(size) => Ok(bytes.len() / size),
         size => Err(Error::length::<Name>(
             ExpectedLength::MultipleOf(size),
             bytes,
@@ -96,7 +96,7 @@ fn borrow_slice<T: PodTrait, Name: ?Sized>(bytes: &[u8]) -> Result<&[T], Error> 
         return Ok(&[]);
     }
     let address = bytes.as_ptr() as usize;
-    if address % align_of::<T>() != 0 {
+    if !address.is_multiple_of(align_of::<T>()) {
         return Err(Error::Misaligned {
             type_name: type_name::<Name>(),
             align: align_of::<T>(),

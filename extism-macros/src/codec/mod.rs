@@ -1,0 +1,53 @@
+//! `#[derive(Codec)]`: `Encode` and `Decode` through a serde format or `bytemuck::Pod`.
+//!
+//! Stages: [`parse`] reads the `#[codec(...)]` attributes into [`parse::Input`],
+//! [`validate`] checks the rules that need the whole input, [`expand`] generates the
+//! impls, and [`fallback`] turns errors into `compile_error!`s plus stub impls.
+
+mod expand;
+mod fallback;
+mod parse;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use proc_macro2::TokenStream;
+
+pub(crate) use self::expand::expand;
+
+/// The derive: the generated impls, or the errors and stub impls.
+pub(crate) fn derive(input: TokenStream) -> TokenStream {
+    match expand(input.clone()) {
+        Ok(output) => output,
+        Err(error) => fallback::expand(input, error),
+    }
+}
+
+/// The encodings `#[codec(...)]` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    Json,
+    Msgpack,
+    Pod,
+}
+
+impl Encoding {
+    const ALL: [Encoding; 3] = [Encoding::Json, Encoding::Msgpack, Encoding::Pod];
+
+    /// The accepted names, for error messages.
+    const EXPECTED: &'static str = "`json`, `msgpack` or `pod`";
+
+    /// How it is written in the attribute.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Encoding::Json => "json",
+            Encoding::Msgpack => "msgpack",
+            Encoding::Pod => "pod",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.name() == name)
+    }
+}

@@ -1,0 +1,44 @@
+// Expansion snapshot, checked by `cargo test -p extism-macros`.
+// Regenerate with `EXTISM_MACROS_BLESS=1 cargo test -p extism-macros`.
+//
+// Input:
+//
+//     #[derive(Codec)]
+//     #[codec(json)]
+//     struct Page<T: Clone, const N: usize>
+//     where
+//         T: Default,
+//     {
+//         items: Vec<T>,
+//     }
+
+const _: () = {
+    #[automatically_derived]
+    impl<T: Clone, const N: usize> ::extism_codec::Encode for Page<T, N>
+    where
+        T: Default,
+        Self: ::extism_codec::serde::Serialize,
+    {
+        fn encode(
+            &self,
+        ) -> ::extism_codec::__private::Result<
+            ::extism_codec::__private::Cow<'_, [u8]>,
+            ::extism_codec::Error,
+        > {
+            ::extism_codec::__private::encode_json(self)
+        }
+    }
+    #[automatically_derived]
+    impl<'__codec, T: Clone, const N: usize> ::extism_codec::Decode<'__codec>
+    for Page<T, N>
+    where
+        T: Default,
+        Self: ::extism_codec::serde::Deserialize<'__codec>,
+    {
+        fn decode(
+            bytes: &'__codec [u8],
+        ) -> ::extism_codec::__private::Result<Self, ::extism_codec::Error> {
+            ::extism_codec::__private::decode_json(bytes)
+        }
+    }
+};

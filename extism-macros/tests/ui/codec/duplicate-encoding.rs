@@ -1,0 +1,10 @@
+use extism_codec::Codec;
+
+#[derive(Codec, serde::Serialize, serde::Deserialize)]
+#[codec(json)]
+#[codec(json)]
+struct Greeting {
+    name: String,
+}
+
+fn main() {}
