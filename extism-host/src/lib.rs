@@ -1,1 +1,68 @@
-//! extism-host
+//! Run [Extism](https://extism.org) plug-ins from Rust, on wasmtime.
+//!
+//! Plug-ins built with the official Extism PDKs (Rust, AssemblyScript, C, Go,
+//! JS, Zig, Haskell) run unmodified: this crate implements the
+//! `extism:host/env` kernel ABI they import, the manifest format every Extism
+//! SDK reads, host functions, WASI and the limits a host of untrusted code
+//! needs.
+//!
+//! ```no_run
+//! use extism_host::{Manifest, Plugin, Wasm};
+//!
+//! let manifest = Manifest::new([Wasm::file("count_vowels.wasm")])
+//!     .with_config("vowels", "aeiouAEIOU");
+//! let mut plugin = Plugin::new(manifest, [], false)?;
+//! for _ in 0..3 {
+//!     let output = plugin.call_bytes("count_vowels", b"Hello, World!")?;
+//!     println!("{}", String::from_utf8_lossy(output));
+//! }
+//! # Ok::<(), extism_host::Error>(())
+//! ```
+//!
+//! The types, in the spirit of wasmtime's:
+//!
+//! * [`Engine`]: compiler settings and what every plug-in shares.
+//! * [`Manifest`]: the plug-in's modules, config and limits (Extism JSON).
+//! * [`PluginBuilder`]: everything else (host functions, WASI, logging, fuel).
+//! * [`CompiledPlugin`]: compiled and linked once, instantiated many times.
+//! * [`Plugin`]: one instance; [`Plugin::call_bytes`] calls an export.
+//! * [`HostFunction`] and [`CurrentPlugin`]: Rust functions plug-ins import.
+#![warn(missing_docs)]
+
+mod builder;
+mod compiled;
+mod current_plugin;
+mod engine;
+mod env;
+mod error;
+mod guest_runtime;
+mod host_function;
+mod http;
+mod kernel;
+mod limits;
+mod linker;
+mod log;
+mod manifest;
+mod outcome;
+mod plugin;
+mod source;
+mod store;
+mod timer;
+mod vars;
+mod wasi;
+
+pub use builder::PluginBuilder;
+pub use compiled::CompiledPlugin;
+pub use current_plugin::CurrentPlugin;
+pub use engine::{Engine, EngineBuilder};
+pub use error::{Error, HostError, Result};
+pub use host_function::{HostFunction, IntoHostFn, ValType, PTR, USER_NAMESPACE};
+pub use log::{LogLevel, Logger};
+pub use manifest::{
+    Manifest, MemoryOptions, Wasm, WasmMeta, WasmRequest, DEFAULT_MAX_HTTP_RESPONSE_BYTES,
+    DEFAULT_MAX_VAR_BYTES,
+};
+pub use plugin::{CancelHandle, Plugin};
+
+/// Encodings of values that cross the boundary (the `extism-codec` crate).
+pub use extism_codec as codec;

@@ -1,0 +1,174 @@
+//! Options for creating plug-ins.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::compiled::CompiledPlugin;
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::host_function::HostFunction;
+use crate::log::{LogLevel, Logger};
+use crate::manifest::{Manifest, Wasm};
+use crate::plugin::Plugin;
+use crate::store::States;
+
+type StateInit = Box<dyn FnOnce(&mut States) + Send>;
+
+/// Everything about a plug-in that is not in its manifest: host functions,
+/// WASI, logging, fuel, the engine, and state lent to host functions.
+///
+/// ```no_run
+/// use extism_host::{Manifest, PluginBuilder, Wasm};
+///
+/// let mut plugin = PluginBuilder::new(Manifest::new([Wasm::file("count_vowels.wasm")]))
+///     .with_wasi(true)
+///     .build()?;
+/// let output = plugin.call_bytes("count_vowels", b"Hello, World!")?;
+/// # Ok::<(), extism_host::Error>(())
+/// ```
+pub struct PluginBuilder {
+    pub(crate) manifest: Manifest,
+    pub(crate) engine: Option<Engine>,
+    pub(crate) functions: Vec<HostFunction>,
+    pub(crate) wasi: bool,
+    pub(crate) wasi_stdio: bool,
+    pub(crate) name: Option<String>,
+    pub(crate) log_level: Option<LogLevel>,
+    pub(crate) logger: Option<Logger>,
+    pub(crate) fuel_limit: Option<u64>,
+    pub(crate) http_response_headers: bool,
+    pub(crate) http_timeout: Option<Duration>,
+    pub(crate) states: Vec<StateInit>,
+}
+
+impl PluginBuilder {
+    /// Options for a plug-in described by `manifest`.
+    pub fn new(manifest: Manifest) -> Self {
+        PluginBuilder {
+            manifest,
+            engine: None,
+            functions: Vec::new(),
+            wasi: false,
+            wasi_stdio: false,
+            name: None,
+            log_level: None,
+            logger: None,
+            fuel_limit: None,
+            http_response_headers: false,
+            http_timeout: Some(Duration::from_secs(30)),
+            states: Vec::new(),
+        }
+    }
+
+    /// Options for a plug-in made of one module (wasm bytes or WAT text).
+    pub fn from_wasm(wasm: impl Into<Vec<u8>>) -> Self {
+        PluginBuilder::new(Manifest::new([Wasm::data(wasm)]))
+    }
+
+    /// Compiles with this engine instead of the shared default one.
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = Some(engine);
+        self
+    }
+
+    /// Gives the plug-in a host function to import.
+    pub fn with_function(mut self, function: HostFunction) -> Self {
+        self.functions.push(function);
+        self
+    }
+
+    /// Gives the plug-in several host functions.
+    pub fn with_functions(mut self, functions: impl IntoIterator<Item = HostFunction>) -> Self {
+        self.functions.extend(functions);
+        self
+    }
+
+    /// Lets the plug-in import WASI preview 1 (off by default). Only the
+    /// manifest's `allowed_paths` are visible to it.
+    pub fn with_wasi(mut self, enabled: bool) -> Self {
+        self.wasi = enabled;
+        self
+    }
+
+    /// Passes the plug-in's WASI stdout and stderr to the host's (discarded
+    /// by default).
+    pub fn with_wasi_stdio(mut self, inherit: bool) -> Self {
+        self.wasi_stdio = inherit;
+        self
+    }
+
+    /// The name errors and log lines use for this plug-in (default: the
+    /// main module's file name, or `plugin`).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Drops the plug-in's log lines below `level` (and tells the plug-in,
+    /// which then skips making them). Default: the global `tracing` level,
+    /// or `info` when a logger is set.
+    pub fn with_log_level(mut self, level: LogLevel) -> Self {
+        self.log_level = Some(level);
+        self
+    }
+
+    /// Sends the plug-in's log lines to `logger` as well as to `tracing`.
+    pub fn with_logger(mut self, logger: impl Fn(LogLevel, &str) + Send + Sync + 'static) -> Self {
+        self.logger = Some(Arc::new(logger));
+        self
+    }
+
+    /// Gives each call this much fuel; a call that uses it up fails with
+    /// [`Error::OutOfFuel`](crate::Error::OutOfFuel). Needs an engine with
+    /// fuel enabled ([`EngineBuilder::fuel`](crate::EngineBuilder::fuel)); the
+    /// builder makes one when no engine is given.
+    pub fn with_fuel_limit(mut self, fuel: u64) -> Self {
+        self.fuel_limit = Some(fuel);
+        self
+    }
+
+    /// Lets the plug-in read response headers with `http_headers` (off by
+    /// default, as in the reference).
+    pub fn with_http_response_headers(mut self, enabled: bool) -> Self {
+        self.http_response_headers = enabled;
+        self
+    }
+
+    /// The longest one HTTP request of the plug-in may take when the call has
+    /// no timeout of its own (default 30 s; None: no limit). With a call
+    /// timeout, a request gets the time the call has left.
+    pub fn with_http_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.http_timeout = timeout;
+        self
+    }
+
+    /// Lends `state` to the plug-in's host functions, which reach it with
+    /// [`CurrentPlugin::state_mut`](crate::CurrentPlugin::state_mut) (or a
+    /// `&mut T` parameter with `#[host_fn]`). One value per type.
+    pub fn with_state<T: Send + 'static>(mut self, state: T) -> Self {
+        self.states.push(Box::new(move |states: &mut States| {
+            states.insert(state);
+        }));
+        self
+    }
+
+    /// Compiles the plug-in, ready to instantiate many times.
+    ///
+    /// # Errors
+    /// Malformed manifest, unreadable or mismatching modules, invalid wasm,
+    /// imports this host does not provide.
+    pub fn compile(self) -> Result<CompiledPlugin> {
+        let (compiled, _) = CompiledPlugin::new(self)?;
+        Ok(compiled)
+    }
+
+    /// Compiles and instantiates the plug-in.
+    ///
+    /// # Errors
+    /// As [`compile`](Self::compile), and when the plug-in's initialisation
+    /// (`_initialize`, constructors, `hs_init`) fails.
+    pub fn build(self) -> Result<Plugin> {
+        let (compiled, states) = CompiledPlugin::new(self)?;
+        compiled.instantiate_with(states)
+    }
+}

@@ -1,0 +1,317 @@
+//! A plug-in compiled and linked once, instantiated many times.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::{Extern, Instance, Module, Store, UpdateDeadline};
+
+use crate::builder::PluginBuilder;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::guest_runtime::GuestRuntime;
+use crate::http::{HttpPolicy, HttpState};
+use crate::kernel::{Kernel, KernelInstance};
+use crate::limits::{CallDeadline, MemoryLimiter};
+use crate::linker::{self, ImportSource, LinkPlan};
+use crate::log::LogSink;
+use crate::manifest::{Wasm, DEFAULT_MAX_HTTP_RESPONSE_BYTES, DEFAULT_MAX_VAR_BYTES};
+use crate::plugin::Plugin;
+use crate::source::{self, MAIN};
+use crate::store::{PluginInfo, States, StoreData};
+use crate::vars::Vars;
+use crate::wasi::WasiOptions;
+
+/// A compiled, linked plug-in: the expensive work done once. Instances made
+/// from it ([`CompiledPlugin::instantiate`]) are independent plug-ins with
+/// their own memory and vars. Cheap to clone, `Send + Sync`.
+///
+/// ```no_run
+/// use extism_host::{Manifest, PluginBuilder, Wasm};
+///
+/// let compiled = PluginBuilder::new(Manifest::new([Wasm::file("reflect.wasm")])).compile()?;
+/// let mut a = compiled.instantiate()?;
+/// let mut b = compiled.instantiate()?;
+/// assert_eq!(a.call_bytes("reflect", b"a")?, b"a");
+/// assert_eq!(b.call_bytes("reflect", b"b")?, b"b");
+/// # Ok::<(), extism_host::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct CompiledPlugin {
+    pub(crate) inner: Arc<CompiledInner>,
+}
+
+pub(crate) struct CompiledInner {
+    pub(crate) engine: Engine,
+    pub(crate) info: Arc<PluginInfo>,
+    pub(crate) plan: LinkPlan,
+    pub(crate) config: Arc<BTreeMap<String, String>>,
+    pub(crate) max_pages: Option<u32>,
+    pub(crate) max_var_bytes: u64,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) fuel: Option<u64>,
+    pub(crate) http: Arc<HttpPolicy>,
+    pub(crate) wasi: Option<WasiOptions>,
+    pub(crate) log: LogSink,
+    pub(crate) runtime: GuestRuntime,
+}
+
+type StateInit = Box<dyn FnOnce(&mut States) + Send>;
+
+impl CompiledPlugin {
+    pub(crate) fn new(builder: PluginBuilder) -> Result<(Self, Vec<StateInit>)> {
+        let PluginBuilder {
+            manifest,
+            engine,
+            functions,
+            wasi,
+            wasi_stdio,
+            name,
+            log_level,
+            logger,
+            fuel_limit,
+            http_response_headers,
+            http_timeout,
+            states,
+        } = builder;
+        let engine = match (engine, fuel_limit) {
+            (Some(engine), _) => engine,
+            (None, Some(_)) => Engine::builder().fuel(true).build()?,
+            (None, None) => Engine::default(),
+        };
+        let plugin_name = name.unwrap_or_else(|| default_name(&manifest.wasm));
+        if fuel_limit.is_some() && !engine.fuel_enabled() {
+            return Err(Error::Manifest(format!(
+                "plug-in `{plugin_name}` has a fuel limit, but its engine does not count fuel (EngineBuilder::fuel(true))"
+            )));
+        }
+        let sources = source::load_modules(&manifest)?;
+        let mut modules = Vec::with_capacity(sources.len());
+        for source in sources {
+            let module =
+                Module::new(engine.wasmtime(), &source.bytes).map_err(|e| Error::Compile {
+                    plugin: plugin_name.clone(),
+                    module: source.name.clone(),
+                    cause: format!("{e:#}"),
+                })?;
+            modules.push((source.name, module));
+        }
+        let linker = linker::build_linker(&engine, &functions, wasi)?;
+        let plan = linker::plan(&engine, &plugin_name, linker, modules, wasi)?;
+        let main = plan
+            .modules
+            .last()
+            .filter(|m| m.name == MAIN)
+            .ok_or_else(|| Error::Manifest("no main module".into()))?;
+        let runtime = GuestRuntime::detect(&main.module);
+        let wasi = if wasi {
+            Some(WasiOptions::new(
+                manifest.allowed_paths.as_ref(),
+                wasi_stdio,
+            )?)
+        } else {
+            None
+        };
+        let http = HttpPolicy::new(
+            manifest.allowed_hosts.as_deref().unwrap_or_default(),
+            manifest
+                .memory
+                .max_http_response_bytes
+                .unwrap_or(DEFAULT_MAX_HTTP_RESPONSE_BYTES),
+            http_response_headers,
+            http_timeout,
+        );
+        let inner = CompiledInner {
+            engine,
+            info: Arc::new(PluginInfo {
+                name: plugin_name.into(),
+            }),
+            plan,
+            config: Arc::new(manifest.config),
+            max_pages: manifest.memory.max_pages,
+            max_var_bytes: manifest
+                .memory
+                .max_var_bytes
+                .unwrap_or(DEFAULT_MAX_VAR_BYTES),
+            timeout: manifest.timeout_ms.map(Duration::from_millis),
+            fuel: fuel_limit,
+            http: Arc::new(http),
+            wasi,
+            log: LogSink {
+                level: log_level,
+                logger,
+            },
+            runtime,
+        };
+        Ok((
+            CompiledPlugin {
+                inner: Arc::new(inner),
+            },
+            states,
+        ))
+    }
+
+    /// The plug-in's name.
+    pub fn name(&self) -> &str {
+        &self.inner.info.name
+    }
+
+    /// The names of the main module's exports that can be called as
+    /// plug-in functions (`() -> i32` or `() -> ()`).
+    pub fn functions(&self) -> impl Iterator<Item = &str> {
+        self.main_module().exports().filter_map(|e| match e.ty() {
+            wasmtime::ExternType::Func(f) if is_plugin_function(&f) => Some(e.name()),
+            _ => None,
+        })
+    }
+
+    /// Whether the plug-in exports a callable function named `name`.
+    pub fn function_exists(&self, name: &str) -> bool {
+        matches!(self.main_module().get_export(name), Some(wasmtime::ExternType::Func(f)) if is_plugin_function(&f))
+    }
+
+    /// The main module's exports with their wasm types, for tools that
+    /// report on a plug-in.
+    pub fn exports(&self) -> Vec<(String, String)> {
+        self.main_module()
+            .exports()
+            .map(|e| (e.name().to_string(), linker::describe(&e.ty())))
+            .collect()
+    }
+
+    pub(crate) fn main_module(&self) -> &Module {
+        // `new` checked that the last module is main.
+        &self.inner.plan.modules[self.inner.plan.modules.len() - 1].module
+    }
+
+    /// A new, independent instance of the plug-in.
+    ///
+    /// # Errors
+    /// When instantiation or the plug-in's initialisation fails.
+    pub fn instantiate(&self) -> Result<Plugin> {
+        self.instantiate_with(Vec::new())
+    }
+
+    pub(crate) fn instantiate_with(&self, states: Vec<StateInit>) -> Result<Plugin> {
+        let (store, main) = self.new_store(states)?;
+        Ok(Plugin::new_instance(self.clone(), store, main))
+    }
+
+    /// Makes a store with a kernel and every module instantiated and
+    /// initialised.
+    pub(crate) fn new_store(
+        &self,
+        state_inits: Vec<StateInit>,
+    ) -> Result<(Store<StoreData>, Instance)> {
+        let inner = &*self.inner;
+        let mut states = States::default();
+        for init in state_inits {
+            init(&mut states);
+        }
+        let wasi = inner.wasi.as_ref().map(WasiOptions::build).transpose()?;
+        let data = StoreData {
+            info: inner.info.clone(),
+            kernel: Kernel::new(),
+            vars: Vars::new(inner.max_var_bytes),
+            config: inner.config.clone(),
+            wasi,
+            limiter: MemoryLimiter::new(inner.max_pages),
+            deadline: CallDeadline::default(),
+            log: inner.log.clone(),
+            http: HttpState::new(inner.http.clone()),
+            states,
+            function: None,
+        };
+        let mut store = Store::new(inner.engine.wasmtime(), data);
+        store.limiter(|data| &mut data.limiter);
+        store.epoch_deadline_callback(|mut ctx| {
+            Ok(match ctx.data_mut().deadline.check() {
+                Some(_) => UpdateDeadline::Interrupt,
+                None => UpdateDeadline::Continue(1),
+            })
+        });
+        store.set_epoch_deadline(1);
+        if let Some(fuel) = inner.fuel {
+            let _ = store.set_fuel(fuel);
+        }
+        let instantiate_error = |module: &str, e: wasmtime::Error| Error::Instantiate {
+            plugin: inner.info.name.to_string(),
+            module: module.to_string(),
+            cause: format!("{e:#}"),
+        };
+        let kernel = inner
+            .engine
+            .kernel()
+            .instantiate(&mut store)
+            .map_err(|e| instantiate_error("extism:host/env", e))?;
+        let handles = KernelInstance::new(&mut store, &kernel).ok_or_else(|| {
+            instantiate_error(
+                "extism:host/env",
+                wasmtime::Error::msg("kernel exports missing"),
+            )
+        })?;
+        store.data_mut().kernel.instance = Some(handles);
+
+        let mut instances: Vec<Instance> = Vec::with_capacity(inner.plan.modules.len());
+        for linked in &inner.plan.modules {
+            let mut imports: Vec<Extern> = Vec::with_capacity(linked.imports.len());
+            for source in &linked.imports {
+                let found = match source {
+                    ImportSource::Kernel(export) => kernel.get_module_export(&mut store, export),
+                    ImportSource::Linker { module, name } => {
+                        inner.plan.linker.get(&mut store, module, name).ok()
+                    }
+                    ImportSource::Module { index, export } => {
+                        instances[*index].get_module_export(&mut store, export)
+                    }
+                };
+                let found = found.ok_or_else(|| {
+                    instantiate_error(
+                        &linked.name,
+                        wasmtime::Error::msg("an import resolved at load time is missing"),
+                    )
+                })?;
+                imports.push(found);
+            }
+            let instance = Instance::new(&mut store, &linked.module, &imports)
+                .map_err(|e| instantiate_error(&linked.name, e))?;
+            let runtime = if linked.name == MAIN {
+                inner.runtime
+            } else {
+                GuestRuntime::detect(&linked.module)
+            };
+            runtime
+                .initialize(&mut store, &instance)
+                .map_err(|e| instantiate_error(&linked.name, e))?;
+            instances.push(instance);
+        }
+        store.data_mut().limiter.start_counting();
+        let main = instances
+            .pop()
+            .ok_or_else(|| Error::Manifest("no main module".into()))?;
+        Ok((store, main))
+    }
+}
+
+pub(crate) fn is_plugin_function(f: &wasmtime::FuncType) -> bool {
+    f.params().len() == 0
+        && (f.results().len() == 0
+            || (f.results().len() == 1
+                && matches!(f.results().next(), Some(wasmtime::ValType::I32))))
+}
+
+/// The main module's file name, or `plugin`.
+fn default_name(wasm: &[Wasm]) -> String {
+    let main = wasm
+        .iter()
+        .find(|w| w.meta().name.as_deref() == Some(MAIN))
+        .or(wasm.last());
+    match main {
+        Some(Wasm::File { path, .. }) => path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "plugin".into()),
+        Some(Wasm::Url { request, .. }) => request.url.clone(),
+        _ => "plugin".into(),
+    }
+}

@@ -1,0 +1,188 @@
+//! What a host function sees of the plug-in that called it.
+
+use wasmtime::Caller;
+
+use crate::error::HostError;
+use crate::kernel;
+use crate::log::LogLevel;
+use crate::store::StoreData;
+
+/// The plug-in calling a host function: its kernel memory, vars, config,
+/// log and the host's state.
+///
+/// Offsets are those of the Extism ABI: `u64` values naming blocks of the
+/// kernel memory, 0 meaning "none" or "empty".
+///
+/// ```
+/// use extism_host::{CurrentPlugin, HostError, HostFunction, ValType};
+///
+/// // A host function that upper-cases the string it is given.
+/// let upper = HostFunction::new(
+///     "upper",
+///     [ValType::I64],
+///     [ValType::I64],
+///     |plugin: &mut CurrentPlugin<'_>, stack: &mut [u64]| {
+///         let text = plugin.read_str(stack[0])?.to_uppercase();
+///         stack[0] = plugin.write_bytes(text.as_bytes())?;
+///         Ok(())
+///     },
+/// );
+/// assert_eq!(upper.name(), "upper");
+/// ```
+pub struct CurrentPlugin<'a> {
+    caller: Caller<'a, StoreData>,
+}
+
+impl<'a> CurrentPlugin<'a> {
+    pub(crate) fn new(caller: Caller<'a, StoreData>) -> Self {
+        CurrentPlugin { caller }
+    }
+
+    /// The plug-in's name.
+    pub fn plugin_name(&self) -> &str {
+        &self.caller.data().info.name
+    }
+
+    /// The export being called, if a call is running.
+    pub fn function_name(&self) -> Option<&str> {
+        self.caller.data().function.as_deref()
+    }
+
+    /// Allocates a block of `len` bytes in the kernel memory.
+    ///
+    /// # Errors
+    /// When the memory limit is reached or the block cannot fit.
+    pub fn alloc(&mut self, len: u64) -> Result<u64, HostError> {
+        let offset = kernel::alloc(&mut self.caller, len).map_err(|e| HostError::msg(e))?;
+        if offset == 0 && len != 0 {
+            return Err(HostError::msg(format!(
+                "cannot allocate {len} bytes in the kernel memory"
+            )));
+        }
+        Ok(offset)
+    }
+
+    /// Frees a block; unknown offsets are ignored.
+    pub fn free(&mut self, offset: u64) {
+        // Freeing never grows memory and never fails on a valid store.
+        let _ = kernel::free(&mut self.caller, offset);
+    }
+
+    /// The length of the block at `offset` (0 if it is not a block).
+    pub fn length(&self, offset: u64) -> u64 {
+        self.caller.data().kernel.blocks.length(offset)
+    }
+
+    /// The bytes of the block at `offset`, borrowed from the kernel memory
+    /// (offset 0: empty).
+    ///
+    /// # Errors
+    /// When `offset` is not the start of a live block.
+    pub fn read_bytes(&self, offset: u64) -> Result<&[u8], HostError> {
+        kernel::block(&self.caller, offset, "host function argument").map_err(HostError::from)
+    }
+
+    /// The block at `offset` as UTF-8 text.
+    ///
+    /// # Errors
+    /// When `offset` is not a block or its bytes are not UTF-8.
+    pub fn read_str(&self, offset: u64) -> Result<&str, HostError> {
+        let bytes = self.read_bytes(offset)?;
+        std::str::from_utf8(bytes).map_err(|e| {
+            HostError::msg(format!("block at offset {offset} is not valid UTF-8: {e}"))
+        })
+    }
+
+    /// Copies `bytes` into a new block and returns its offset (0 for empty
+    /// bytes: the ABI reads offset 0 as empty).
+    ///
+    /// # Errors
+    /// When the memory limit is reached.
+    pub fn write_bytes(&mut self, bytes: &[u8]) -> Result<u64, HostError> {
+        kernel::write_new(&mut self.caller, bytes).map_err(|e| HostError::msg(e))
+    }
+
+    /// Copies `text` into a new block.
+    ///
+    /// # Errors
+    /// When the memory limit is reached.
+    pub fn write_str(&mut self, text: &str) -> Result<u64, HostError> {
+        self.write_bytes(text.as_bytes())
+    }
+
+    /// The whole kernel memory.
+    pub fn memory(&self) -> &[u8] {
+        match self.caller.data().kernel.instance {
+            Some(instance) => instance.memory.data(&self.caller),
+            None => &[],
+        }
+    }
+
+    /// The whole kernel memory, writable. Writes outside live blocks are
+    /// allowed (the plug-in can make them too) but rarely what you want.
+    pub fn memory_mut(&mut self) -> &mut [u8] {
+        match self.caller.data().kernel.instance {
+            Some(instance) => instance.memory.data_mut(&mut self.caller),
+            None => &mut [],
+        }
+    }
+
+    /// A config value of the plug-in.
+    pub fn config(&self, key: &str) -> Option<&str> {
+        self.caller.data().config.get(key).map(String::as_str)
+    }
+
+    /// A var of the plug-in.
+    pub fn var(&self, key: &str) -> Option<&[u8]> {
+        self.caller.data().vars.get(key)
+    }
+
+    /// Sets a var of the plug-in (empty bytes remove it).
+    ///
+    /// # Errors
+    /// When vars are disabled or the store would exceed `max_var_bytes`.
+    pub fn set_var(&mut self, key: &str, value: &[u8]) -> Result<(), HostError> {
+        self.caller
+            .data_mut()
+            .vars
+            .set(key, value)
+            .map_err(|e| HostError::msg(e))
+    }
+
+    /// Logs a line as the plug-in would.
+    pub fn log(&self, level: LogLevel, message: &str) {
+        let data = self.caller.data();
+        data.log.emit(&data.info.name, level, message);
+    }
+
+    /// The host's state of type `T` (see
+    /// [`PluginBuilder::with_state`](crate::PluginBuilder::with_state)).
+    pub fn state<T: 'static>(&self) -> Option<&T> {
+        self.caller.data().states.get()
+    }
+
+    /// The host's state of type `T`, writable.
+    pub fn state_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        self.caller.data_mut().states.get_mut()
+    }
+
+    /// Runs `f` with both the plug-in and the host's state of type `T`.
+    ///
+    /// # Errors
+    /// When no state of type `T` was given to the plug-in.
+    pub fn with_state<T: Send + 'static, R>(
+        &mut self,
+        f: impl FnOnce(&mut CurrentPlugin<'a>, &mut T) -> R,
+    ) -> Result<R, HostError> {
+        let Some(mut state) = self.caller.data_mut().states.take::<T>() else {
+            return Err(HostError::msg(format!(
+                "no state of type `{}` was given to plug-in `{}` (PluginBuilder::with_state)",
+                std::any::type_name::<T>(),
+                self.plugin_name()
+            )));
+        };
+        let result = f(self, &mut state);
+        self.caller.data_mut().states.put_back(state);
+        Ok(result)
+    }
+}

@@ -1,0 +1,322 @@
+//! The one error type of this crate.
+
+use std::fmt;
+
+/// What can go wrong while loading or calling a plug-in.
+///
+/// Every variant that happens inside a plug-in names the plug-in (see
+/// [`PluginBuilder::with_name`](crate::PluginBuilder::with_name)) and, for
+/// calls, the exported function. [`Error::exit_code`] gives the exit code the
+/// reference runtime reports for the same outcome.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The manifest is malformed or inconsistent.
+    #[error("invalid manifest: {0}")]
+    Manifest(String),
+
+    /// A wasm module named by the manifest could not be read or fetched.
+    #[error("cannot load wasm module `{module}` from {source_name}: {cause}")]
+    WasmSource {
+        /// The module's name in the manifest.
+        module: String,
+        /// Where it was to come from (a path or a URL).
+        source_name: String,
+        /// Why it failed.
+        cause: String,
+    },
+
+    /// A module's bytes do not have the SHA-256 the manifest expects.
+    #[error("hash mismatch for wasm module `{module}`: expected {expected}, found {found}")]
+    HashMismatch {
+        /// The module's name in the manifest.
+        module: String,
+        /// The hash written in the manifest.
+        expected: String,
+        /// The hash of the bytes that were loaded.
+        found: String,
+    },
+
+    /// A module is not valid WebAssembly or could not be compiled.
+    #[error("plug-in `{plugin}`: module `{module}` does not compile: {cause}")]
+    Compile {
+        /// The plug-in's name.
+        plugin: String,
+        /// The module's name in the manifest.
+        module: String,
+        /// wasmtime's reason.
+        cause: String,
+    },
+
+    /// A module imports something this host does not provide, or provides
+    /// with another type.
+    #[error("plug-in `{plugin}`: module `{module}` imports `{import_module}::{import_name}` {signature}, {reason}")]
+    Link {
+        /// The plug-in's name.
+        plugin: String,
+        /// The importing module's name.
+        module: String,
+        /// The import's module name, e.g. `extism:host/user`.
+        import_module: String,
+        /// The import's field name.
+        import_name: String,
+        /// The import's wasm type, e.g. `func (i64) -> (i64)`.
+        signature: String,
+        /// Why it cannot be satisfied.
+        reason: String,
+    },
+
+    /// Instantiating a module or running its initialisation failed.
+    #[error("plug-in `{plugin}`: cannot instantiate module `{module}`: {cause}")]
+    Instantiate {
+        /// The plug-in's name.
+        plugin: String,
+        /// The module that failed.
+        module: String,
+        /// What happened.
+        cause: String,
+    },
+
+    /// The plug-in has no export callable under this name.
+    #[error("plug-in `{plugin}`: function `{function}` not found")]
+    FunctionNotFound {
+        /// The plug-in's name.
+        plugin: String,
+        /// The name that was asked for.
+        function: String,
+    },
+
+    /// The export exists but is not an Extism function (`() -> i32` or `() -> ()`).
+    #[error("plug-in `{plugin}`: function `{function}` has type {found}, expected `() -> i32` or `() -> ()`")]
+    FunctionSignature {
+        /// The plug-in's name.
+        plugin: String,
+        /// The export's name.
+        function: String,
+        /// The export's actual type.
+        found: String,
+    },
+
+    /// The plug-in reported an error with `error_set`.
+    #[error("plug-in `{plugin}`: function `{function}` failed: {message}")]
+    Plugin {
+        /// The plug-in's name.
+        plugin: String,
+        /// The export that was called.
+        function: String,
+        /// The text the plug-in set.
+        message: String,
+        /// The code the export returned (or the reference's code for a trap).
+        code: i32,
+    },
+
+    /// The export returned a non-zero code without setting an error.
+    #[error("plug-in `{plugin}`: function `{function}` returned non-zero exit code {code}")]
+    ExitCode {
+        /// The plug-in's name.
+        plugin: String,
+        /// The export that was called.
+        function: String,
+        /// The code it returned (or passed to WASI `proc_exit`).
+        code: i32,
+    },
+
+    /// The plug-in trapped: `unreachable`, an out-of-bounds access, a stack
+    /// overflow, a division by zero...
+    #[error("plug-in `{plugin}`: function `{function}` trapped: {trap}{}", backtrace_suffix(.backtrace))]
+    Trap {
+        /// The plug-in's name.
+        plugin: String,
+        /// The export that was called.
+        function: String,
+        /// The kind of trap, as wasmtime names it.
+        trap: String,
+        /// The wasm backtrace, when there is one.
+        backtrace: Option<String>,
+    },
+
+    /// A host function the plug-in called returned an error.
+    #[error("plug-in `{plugin}`: function `{function}`: host function `{host_function}` failed: {message}")]
+    HostFunction {
+        /// The plug-in's name.
+        plugin: String,
+        /// The export that was called.
+        function: String,
+        /// The failing host function, as `namespace::name`.
+        host_function: String,
+        /// The host function's error.
+        message: String,
+    },
+
+    /// A call ran past its time limit.
+    #[error("plug-in `{plugin}`: function `{function}` timed out after {timeout_ms} ms")]
+    Timeout {
+        /// The plug-in's name.
+        plugin: String,
+        /// The export that was called.
+        function: String,
+        /// The limit that was exceeded.
+        timeout_ms: u64,
+    },
+
+    /// A call was cancelled through a [`CancelHandle`](crate::CancelHandle).
+    #[error("plug-in `{plugin}`: function `{function}` was cancelled")]
+    Cancelled {
+        /// The plug-in's name.
+        plugin: String,
+        /// The export that was called.
+        function: String,
+    },
+
+    /// A call used up its fuel.
+    #[error("plug-in `{plugin}`: function `{function}` ran out of fuel ({fuel} units)")]
+    OutOfFuel {
+        /// The plug-in's name.
+        plugin: String,
+        /// The export that was called.
+        function: String,
+        /// The budget that was used up.
+        fuel: u64,
+    },
+
+    /// The plug-in tried to grow its memories past `memory.max_pages`.
+    #[error(
+        "plug-in `{plugin}`: function `{function}` exceeded the memory limit of {max_pages} pages"
+    )]
+    MemoryLimit {
+        /// The plug-in's name.
+        plugin: String,
+        /// The export that was called (empty during instantiation).
+        function: String,
+        /// The limit, in 64 KiB pages.
+        max_pages: u32,
+    },
+
+    /// A plug-in or host ran into a limit on vars.
+    #[error("plug-in `{plugin}`: {message}")]
+    Vars {
+        /// The plug-in's name.
+        plugin: String,
+        /// What was refused.
+        message: String,
+    },
+
+    /// The host (or a host function calling back) tried to call the plug-in
+    /// while one of its calls was running.
+    #[error("plug-in `{plugin}`: cannot make reentrant calls into a plug-in")]
+    Reentrant {
+        /// The plug-in's name.
+        plugin: String,
+    },
+
+    /// A value crossing the boundary could not be encoded or decoded.
+    #[error("plug-in `{plugin}`: function `{function}`: {source}")]
+    Codec {
+        /// The plug-in's name.
+        plugin: String,
+        /// The export that was called.
+        function: String,
+        /// What did not fit.
+        source: extism_codec::Error,
+    },
+
+    /// Anything else wasmtime reported.
+    #[error("plug-in `{plugin}`: {message}")]
+    Runtime {
+        /// The plug-in's name.
+        plugin: String,
+        /// What happened.
+        message: String,
+    },
+}
+
+fn backtrace_suffix(backtrace: &Option<String>) -> String {
+    match backtrace {
+        Some(bt) if !bt.is_empty() => format!("\n{bt}"),
+        _ => String::new(),
+    }
+}
+
+impl Error {
+    /// The exit code the reference runtime reports for this outcome
+    /// (`extism_plugin_call`'s return value / `call_get_error_code`): the
+    /// plug-in's own code, 134 for a trap, a timeout or a cancellation, -1 for
+    /// everything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Plugin { code, .. } | Error::ExitCode { code, .. } => *code,
+            Error::Trap { .. } | Error::Timeout { .. } | Error::Cancelled { .. } => 134,
+            _ => -1,
+        }
+    }
+
+    /// The plug-in's name, for errors that happen inside one.
+    pub fn plugin(&self) -> Option<&str> {
+        match self {
+            Error::Compile { plugin, .. }
+            | Error::Link { plugin, .. }
+            | Error::Instantiate { plugin, .. }
+            | Error::FunctionNotFound { plugin, .. }
+            | Error::FunctionSignature { plugin, .. }
+            | Error::Plugin { plugin, .. }
+            | Error::ExitCode { plugin, .. }
+            | Error::Trap { plugin, .. }
+            | Error::HostFunction { plugin, .. }
+            | Error::Timeout { plugin, .. }
+            | Error::Cancelled { plugin, .. }
+            | Error::OutOfFuel { plugin, .. }
+            | Error::MemoryLimit { plugin, .. }
+            | Error::Vars { plugin, .. }
+            | Error::Reentrant { plugin }
+            | Error::Codec { plugin, .. }
+            | Error::Runtime { plugin, .. } => Some(plugin),
+            Error::Manifest(_) | Error::WasmSource { .. } | Error::HashMismatch { .. } => None,
+        }
+    }
+}
+
+/// The error a host function returns; the plug-in traps and the call fails
+/// with [`Error::HostFunction`] carrying this text.
+///
+/// Any `std::error::Error` converts into it, so `?` works inside host
+/// functions; [`HostError::msg`] makes one from text.
+pub struct HostError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl HostError {
+    /// An error with this message.
+    pub fn msg(message: impl fmt::Display) -> Self {
+        HostError(message.to_string().into())
+    }
+
+    /// The underlying error.
+    pub fn into_inner(self) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self.0
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for HostError {
+    fn from(error: E) -> Self {
+        HostError(Box::new(error))
+    }
+}
+
+impl fmt::Debug for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for HostError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+/// A convenient alias for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,295 @@
+//! Host functions: Rust code a plug-in imports and calls.
+
+use std::fmt;
+use std::sync::Arc;
+
+use wasmtime::{Caller, FuncType, Linker, Val};
+
+use crate::current_plugin::CurrentPlugin;
+use crate::error::HostError;
+use crate::store::StoreData;
+
+/// The namespace plug-ins import host functions from unless told otherwise.
+pub const USER_NAMESPACE: &str = "extism:host/user";
+
+/// A wasm value type a host function can take or return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValType {
+    /// A 32-bit integer (`u8`/`i32`/`u32` in PDK signatures).
+    I32,
+    /// A 64-bit integer, which is also how block offsets travel.
+    I64,
+    /// A 32-bit float.
+    F32,
+    /// A 64-bit float.
+    F64,
+}
+
+/// The type of a block offset in host-function signatures.
+pub const PTR: ValType = ValType::I64;
+
+impl ValType {
+    fn to_wasmtime(self) -> wasmtime::ValType {
+        match self {
+            ValType::I32 => wasmtime::ValType::I32,
+            ValType::I64 => wasmtime::ValType::I64,
+            ValType::F32 => wasmtime::ValType::F32,
+            ValType::F64 => wasmtime::ValType::F64,
+        }
+    }
+
+    /// Widens a wasm value to a stack slot (floats keep their bits).
+    fn to_slot(val: &Val) -> u64 {
+        match val {
+            Val::I32(v) => *v as u32 as u64,
+            Val::I64(v) => *v as u64,
+            Val::F32(bits) => u64::from(*bits),
+            Val::F64(bits) => *bits,
+            // Host functions are only ever declared with the four types above.
+            _ => 0,
+        }
+    }
+
+    fn from_slot(self, slot: u64) -> Val {
+        match self {
+            ValType::I32 => Val::I32(slot as u32 as i32),
+            ValType::I64 => Val::I64(slot as i64),
+            ValType::F32 => Val::F32(slot as u32),
+            ValType::F64 => Val::F64(slot),
+        }
+    }
+}
+
+impl fmt::Display for ValType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ValType::I32 => "i32",
+            ValType::I64 => "i64",
+            ValType::F32 => "f32",
+            ValType::F64 => "f64",
+        })
+    }
+}
+
+/// A host function failed; carried through the plug-in's trap to the call's
+/// result, where it becomes [`Error::HostFunction`](crate::Error::HostFunction).
+#[derive(Debug)]
+pub(crate) struct HostFunctionFailure {
+    pub(crate) host_function: String,
+    pub(crate) message: String,
+}
+
+impl fmt::Display for HostFunctionFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "host function `{}` failed: {}",
+            self.host_function, self.message
+        )
+    }
+}
+
+impl std::error::Error for HostFunctionFailure {}
+
+pub(crate) fn failure(label: &str, error: HostError) -> wasmtime::Error {
+    wasmtime::Error::new(HostFunctionFailure {
+        host_function: label.to_string(),
+        message: error.to_string(),
+    })
+}
+
+type Define =
+    Arc<dyn Fn(&mut Linker<StoreData>, &str, &str, Arc<str>) -> wasmtime::Result<()> + Send + Sync>;
+
+/// A function the host gives plug-ins to import.
+///
+/// Two ways to make one:
+///
+/// * [`HostFunction::new`]: declared wasm types and a closure over a raw
+///   stack of `u64` slots, as in the Extism Go SDK's
+///   `NewHostFunctionWithStack`: arguments are read from `stack[0..]` and
+///   results written to `stack[0..]`.
+/// * [`HostFunction::wrap`]: a closure with typed wasm arguments and result;
+///   the signature comes from the types. This is what `#[host_fn]` generates.
+///
+/// ```
+/// use extism_host::{CurrentPlugin, HostError, HostFunction};
+///
+/// // (i64 offset of a string) -> (i64 offset of its length as text)
+/// let len = HostFunction::wrap("str_len", |plugin: &mut CurrentPlugin<'_>, text: u64| {
+///     let n = plugin.read_str(text)?.chars().count();
+///     plugin.write_bytes(n.to_string().as_bytes())
+/// });
+/// assert_eq!(len.namespace(), "extism:host/user");
+/// ```
+#[derive(Clone)]
+pub struct HostFunction {
+    name: String,
+    namespace: String,
+    signature: Option<(Vec<ValType>, Vec<ValType>)>,
+    define: Define,
+}
+
+impl fmt::Debug for HostFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostFunction")
+            .field("namespace", &self.namespace)
+            .field("name", &self.name)
+            .field("signature", &self.signature)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HostFunction {
+    /// A host function with the given wasm signature over a raw stack.
+    ///
+    /// The stack has `max(params, results)` slots; each holds a value's bits
+    /// widened to `u64` (an `i32` in the low 32 bits, floats as their bits).
+    /// Returning an error traps the plug-in and fails the call.
+    pub fn new<F>(
+        name: impl Into<String>,
+        params: impl IntoIterator<Item = ValType>,
+        results: impl IntoIterator<Item = ValType>,
+        f: F,
+    ) -> Self
+    where
+        F: Fn(&mut CurrentPlugin<'_>, &mut [u64]) -> Result<(), HostError> + Send + Sync + 'static,
+    {
+        let params: Vec<ValType> = params.into_iter().collect();
+        let results: Vec<ValType> = results.into_iter().collect();
+        let f = Arc::new(f);
+        let (p, r) = (params.clone(), results.clone());
+        let define: Define = Arc::new(move |linker, module, name, label| {
+            let ty = FuncType::new(
+                linker.engine(),
+                p.iter().map(|t| t.to_wasmtime()),
+                r.iter().map(|t| t.to_wasmtime()),
+            );
+            let f = f.clone();
+            let result_types = r.clone();
+            linker.func_new(
+                module,
+                name,
+                ty,
+                move |caller: Caller<'_, StoreData>, args, rets| {
+                    let mut stack = [0u64; 16];
+                    let mut heap;
+                    let slots = args.len().max(rets.len());
+                    let stack: &mut [u64] = if slots <= stack.len() {
+                        &mut stack[..slots]
+                    } else {
+                        heap = vec![0u64; slots];
+                        &mut heap
+                    };
+                    for (slot, arg) in stack.iter_mut().zip(args) {
+                        *slot = ValType::to_slot(arg);
+                    }
+                    let mut plugin = CurrentPlugin::new(caller);
+                    f(&mut plugin, stack).map_err(|e| failure(&label, e))?;
+                    for ((ret, ty), slot) in rets.iter_mut().zip(&result_types).zip(stack.iter()) {
+                        *ret = ty.from_slot(*slot);
+                    }
+                    Ok(())
+                },
+            )?;
+            Ok(())
+        });
+        HostFunction {
+            name: name.into(),
+            namespace: USER_NAMESPACE.to_string(),
+            signature: Some((params, results)),
+            define,
+        }
+    }
+
+    /// A host function from a closure with typed wasm arguments
+    /// (`i32`, `u32`, `i64`, `u64`, `f32`, `f64`) returning
+    /// `Result<R, HostError>` where `R` is one of those, a tuple of them or `()`.
+    pub fn wrap<Params, Results>(
+        name: impl Into<String>,
+        f: impl IntoHostFn<Params, Results>,
+    ) -> Self {
+        HostFunction {
+            name: name.into(),
+            namespace: USER_NAMESPACE.to_string(),
+            signature: None,
+            define: f.into_define().0,
+        }
+    }
+
+    /// Places the function in another import namespace.
+    pub fn with_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
+    }
+
+    /// The import name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The import namespace (`extism:host/user` by default).
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Defines the function in `linker` under `module`::`name`.
+    pub(crate) fn define_as(
+        &self,
+        linker: &mut Linker<StoreData>,
+        module: &str,
+        name: &str,
+    ) -> wasmtime::Result<()> {
+        let label: Arc<str> = format!("{}::{}", self.namespace, self.name).into();
+        (self.define)(linker, module, name, label)
+    }
+}
+
+/// Closures [`HostFunction::wrap`] accepts: `Fn(&mut CurrentPlugin, A1, ..., An)
+/// -> Result<R, HostError>` for up to eight wasm-typed arguments.
+pub trait IntoHostFn<Params, Results>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn into_define(self) -> Definition;
+}
+
+/// How a typed closure puts itself into a linker; opaque outside this crate.
+#[doc(hidden)]
+pub struct Definition(Define);
+
+macro_rules! impl_into_host_fn {
+    ($($arg:ident)*) => {
+        impl<F, $($arg,)* R> IntoHostFn<($($arg,)*), R> for F
+        where
+            F: Fn(&mut CurrentPlugin<'_>, $($arg),*) -> Result<R, HostError> + Send + Sync + 'static,
+            $($arg: wasmtime::WasmTy + 'static,)*
+            R: wasmtime::WasmRet + 'static,
+        {
+            fn into_define(self) -> Definition {
+                let f = Arc::new(self);
+                Definition(Arc::new(move |linker, module, name, label| {
+                    let f = f.clone();
+                    #[allow(non_snake_case)]
+                    linker.func_wrap(
+                        module,
+                        name,
+                        move |caller: Caller<'_, StoreData>, $($arg: $arg),*| -> wasmtime::Result<R> {
+                            let mut plugin = CurrentPlugin::new(caller);
+                            f(&mut plugin, $($arg),*).map_err(|e| failure(&label, e))
+                        },
+                    )?;
+                    Ok(())
+                }))
+            }
+        }
+    };
+}
+
+impl_into_host_fn!();
+impl_into_host_fn!(A1);
+impl_into_host_fn!(A1 A2);
+impl_into_host_fn!(A1 A2 A3);
+impl_into_host_fn!(A1 A2 A3 A4);
+impl_into_host_fn!(A1 A2 A3 A4 A5);
+impl_into_host_fn!(A1 A2 A3 A4 A5 A6);
+impl_into_host_fn!(A1 A2 A3 A4 A5 A6 A7);
+impl_into_host_fn!(A1 A2 A3 A4 A5 A6 A7 A8);

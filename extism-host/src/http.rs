@@ -1,0 +1,274 @@
+//! HTTP for plug-ins (`http_request`, `http_status_code`, `http_headers`)
+//! and the download of `url` modules.
+//!
+//! Every request, and every redirect it follows, is checked against the
+//! manifest's `allowed_hosts`; the response body is capped at
+//! `max_http_response_bytes`; and a request never outlives the call's deadline.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use wasmtime::Caller;
+
+use crate::env::{env_error, EnvErrorKind};
+use crate::kernel;
+use crate::manifest::WasmRequest;
+use crate::store::StoreData;
+
+/// How many redirects a plug-in's request may follow.
+const MAX_REDIRECTS: usize = 10;
+
+/// The HTTP policy of a plug-in, shared by its instances.
+#[derive(Debug)]
+pub(crate) struct HttpPolicy {
+    allowed_hosts: Vec<HostPattern>,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) response_headers: bool,
+    /// Cap on one request when the call itself has no deadline.
+    pub(crate) default_timeout: Option<Duration>,
+}
+
+#[derive(Debug)]
+enum HostPattern {
+    Glob(glob::Pattern),
+    /// A pattern glob cannot parse is compared literally, as in the reference.
+    Literal(String),
+}
+
+impl HostPattern {
+    fn matches(&self, host: &str) -> bool {
+        match self {
+            HostPattern::Glob(p) => p.matches(host),
+            HostPattern::Literal(s) => s == host,
+        }
+    }
+}
+
+impl HttpPolicy {
+    pub(crate) fn new(
+        allowed_hosts: &[String],
+        max_response_bytes: u64,
+        response_headers: bool,
+        default_timeout: Option<Duration>,
+    ) -> Self {
+        HttpPolicy {
+            allowed_hosts: allowed_hosts
+                .iter()
+                .map(|h| match glob::Pattern::new(h) {
+                    Ok(p) => HostPattern::Glob(p),
+                    Err(_) => HostPattern::Literal(h.clone()),
+                })
+                .collect(),
+            max_response_bytes,
+            response_headers,
+            default_timeout,
+        }
+    }
+
+    /// Whether the URL's host (no scheme, no port) matches an allowed pattern.
+    pub(crate) fn allows(&self, url: &url::Url) -> bool {
+        url.host_str()
+            .is_some_and(|host| self.allowed_hosts.iter().any(|p| p.matches(host)))
+    }
+}
+
+/// The per-instance HTTP state the plug-in reads after a request.
+#[derive(Debug)]
+pub(crate) struct HttpState {
+    pub(crate) policy: Arc<HttpPolicy>,
+    pub(crate) status: u16,
+    headers: Option<BTreeMap<String, String>>,
+}
+
+impl HttpState {
+    pub(crate) fn new(policy: Arc<HttpPolicy>) -> Self {
+        HttpState {
+            policy,
+            status: 0,
+            headers: None,
+        }
+    }
+
+    /// The last response's headers as a JSON object, when the host enabled them.
+    pub(crate) fn headers_json(&self) -> Option<String> {
+        let headers = self.headers.as_ref()?;
+        serde_json::to_string(headers).ok()
+    }
+}
+
+/// The request JSON a plug-in sends, exactly as the reference parses it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PluginRequest {
+    url: String,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+}
+
+/// The response a plug-in gets.
+struct Response {
+    status: u16,
+    headers: BTreeMap<String, String>,
+    body: Vec<u8>,
+}
+
+fn http_error(message: impl Into<String>) -> wasmtime::Error {
+    env_error("http_request", EnvErrorKind::Http(message.into()))
+}
+
+pub(crate) fn http_request(
+    mut caller: Caller<'_, StoreData>,
+    request: u64,
+    body: u64,
+) -> wasmtime::Result<u64> {
+    caller.data_mut().http.status = 0;
+    caller.data_mut().http.headers = None;
+    let request_bytes = kernel::block(&caller, request, "HTTP request")
+        .map_err(|e| env_error("http_request", EnvErrorKind::Kernel(e)))?;
+    let parsed: PluginRequest = serde_json::from_slice(request_bytes)
+        .map_err(|e| http_error(format!("invalid HTTP request JSON: {e}")))?;
+    let body_bytes = kernel::block(&caller, body, "HTTP request body")
+        .map_err(|e| env_error("http_request", EnvErrorKind::Kernel(e)))?
+        .to_vec();
+    let policy = caller.data().http.policy.clone();
+    let deadline = caller.data().deadline.deadline;
+    let timeout = match deadline {
+        Some(deadline) => Some(deadline.saturating_duration_since(Instant::now())),
+        None => policy.default_timeout,
+    };
+    let response = send(&policy, &parsed, body_bytes, timeout)?;
+    let result = kernel::write_new(&mut caller, &response.body)?;
+    let state = &mut caller.data_mut().http;
+    state.status = response.status;
+    if policy.response_headers {
+        state.headers = Some(response.headers);
+    }
+    kernel::free(&mut caller, request)?;
+    kernel::free(&mut caller, body)?;
+    Ok(result)
+}
+
+fn send(
+    policy: &HttpPolicy,
+    request: &PluginRequest,
+    mut body: Vec<u8>,
+    timeout: Option<Duration>,
+) -> wasmtime::Result<Response> {
+    let mut url = url::Url::parse(&request.url)
+        .map_err(|e| http_error(format!("invalid URL `{}`: {e}", request.url)))?;
+    let mut method = request
+        .method
+        .as_deref()
+        .unwrap_or("GET")
+        .to_ascii_uppercase();
+    if timeout == Some(Duration::ZERO) {
+        return Err(http_error(format!(
+            "HTTP request to {url}: the call's time is up"
+        )));
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(timeout)
+        .build()
+        .into();
+    for _ in 0..=MAX_REDIRECTS {
+        if !policy.allows(&url) {
+            return Err(http_error(format!("HTTP request to {url} is not allowed")));
+        }
+        let mut builder = ureq::http::Request::builder()
+            .method(method.as_str())
+            .uri(url.as_str());
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let req = builder
+            .body(body.clone())
+            .map_err(|e| http_error(format!("invalid HTTP request to {url}: {e}")))?;
+        let response = agent
+            .run(req)
+            .map_err(|e| http_error(format!("HTTP request to {url} failed: {e}")))?;
+        let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            if let Some(location) = response
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+            {
+                url = url.join(location).map_err(|e| {
+                    http_error(format!("invalid redirect from {url} to `{location}`: {e}"))
+                })?;
+                if matches!(status, 301..=303) && method != "HEAD" {
+                    method = "GET".to_string();
+                    body.clear();
+                }
+                continue;
+            }
+        }
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    name.as_str().to_ascii_lowercase(),
+                    value.to_str().ok()?.to_string(),
+                ))
+            })
+            .collect();
+        let limit = policy.max_response_bytes;
+        let mut body = Vec::new();
+        response
+            .into_body()
+            .into_reader()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut body)
+            .map_err(|e| http_error(format!("reading the response from {url} failed: {e}")))?;
+        if body.len() as u64 > limit {
+            return Err(http_error(format!(
+                "HTTP response exceeds the configured maximum number of bytes: {limit}"
+            )));
+        }
+        return Ok(Response {
+            status,
+            headers,
+            body,
+        });
+    }
+    Err(http_error(format!(
+        "HTTP request to {} followed more than {MAX_REDIRECTS} redirects",
+        request.url
+    )))
+}
+
+/// Downloads a module for a `url` entry of a manifest. The URL comes from the
+/// host's own manifest, so `allowed_hosts` (a plug-in policy) does not apply.
+pub(crate) fn fetch_module(request: &WasmRequest) -> Result<Vec<u8>, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let mut builder = ureq::http::Request::builder()
+        .method(request.method.as_deref().unwrap_or("GET"))
+        .uri(request.url.as_str());
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let req = builder.body(()).map_err(|e| e.to_string())?;
+    let response = agent.run(req).map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("the server answered {}", response.status()));
+    }
+    let mut body = Vec::new();
+    response
+        .into_body()
+        .into_reader()
+        .read_to_end(&mut body)
+        .map_err(|e| e.to_string())?;
+    Ok(body)
+}

@@ -1,0 +1,64 @@
+;; The data half of the Extism kernel: the kernel memory and the functions a
+;; plug-in calls for every 8 bytes it moves (load/store, input loads).
+;;
+;; These stay in wasm so that each call is a wasm-to-wasm call; block
+;; bookkeeping (alloc, free, length, output, error) is host code in
+;; `kernel/allocator.rs`, called once per block.
+;;
+;; Every access is bounds-checked against the current memory size and never
+;; traps: out-of-range loads return 0 and stores are ignored, as the reference
+;; kernel does. Offsets are i64 on the ABI; the memory is a 32-bit memory, so an
+;; in-bounds offset always fits in i32 after the check.
+(module
+  (memory (export "memory") 1)
+
+  ;; Set by the host before each call (`input_set`): the input block.
+  (global $input_offset (export "input_offset_global") (mut i64) (i64.const 0))
+  (global $input_length (export "input_length_global") (mut i64) (i64.const 0))
+
+  ;; Size of the kernel memory in bytes.
+  (func $size (result i64)
+    (i64.shl (i64.extend_i32_u (memory.size)) (i64.const 16)))
+
+  (func (export "load_u8") (param $p i64) (result i32)
+    (if (i64.ge_u (local.get $p) (call $size))
+      (then (return (i32.const 0))))
+    (i32.load8_u (i32.wrap_i64 (local.get $p))))
+
+  (func (export "load_u64") (param $p i64) (result i64)
+    ;; The memory is never smaller than one page, so size - 8 cannot wrap.
+    (if (i64.gt_u (local.get $p) (i64.sub (call $size) (i64.const 8)))
+      (then (return (i64.const 0))))
+    (i64.load (i32.wrap_i64 (local.get $p))))
+
+  (func (export "store_u8") (param $p i64) (param $v i32)
+    (if (i64.ge_u (local.get $p) (call $size))
+      (then (return)))
+    (i32.store8 (i32.wrap_i64 (local.get $p)) (local.get $v)))
+
+  (func (export "store_u64") (param $p i64) (param $v i64)
+    (if (i64.gt_u (local.get $p) (i64.sub (call $size) (i64.const 8)))
+      (then (return)))
+    (i64.store (i32.wrap_i64 (local.get $p)) (local.get $v)))
+
+  (func (export "input_length") (result i64)
+    (global.get $input_length))
+
+  (func (export "input_offset") (result i64)
+    (global.get $input_offset))
+
+  ;; Input loads are relative to the input block and bounded by its length.
+  ;; The host keeps the input block inside the memory, so offset + i is in
+  ;; bounds whenever i is below the length.
+  (func (export "input_load_u8") (param $i i64) (result i32)
+    (if (i64.ge_u (local.get $i) (global.get $input_length))
+      (then (return (i32.const 0))))
+    (i32.load8_u (i32.wrap_i64 (i64.add (global.get $input_offset) (local.get $i)))))
+
+  (func (export "input_load_u64") (param $i i64) (result i64)
+    (if (i64.lt_u (global.get $input_length) (i64.const 8))
+      (then (return (i64.const 0))))
+    (if (i64.gt_u (local.get $i) (i64.sub (global.get $input_length) (i64.const 8)))
+      (then (return (i64.const 0))))
+    (i64.load (i32.wrap_i64 (i64.add (global.get $input_offset) (local.get $i)))))
+)

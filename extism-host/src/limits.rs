@@ -1,0 +1,114 @@
+//! Enforcing the manifest's limits inside a store: memory growth, and the
+//! deadline / cancellation checks that epoch interruption runs.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The page size of wasm memories.
+pub(crate) const PAGE: u64 = 64 * 1024;
+
+/// Raised (as a trap) when a memory would grow past the plug-in's budget.
+#[derive(Debug)]
+pub(crate) struct MemoryLimitExceeded {
+    pub(crate) max_pages: u32,
+}
+
+impl std::fmt::Display for MemoryLimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "memory limit exceeded: the plug-in's memories may grow by at most {} pages",
+            self.max_pages
+        )
+    }
+}
+
+impl std::error::Error for MemoryLimitExceeded {}
+
+/// One budget for the growth of every memory in the store (the plug-in's
+/// modules and the kernel), as the reference counts `max_pages`. The budget
+/// starts once the plug-in is instantiated, so a module's declared initial
+/// memory does not count against it.
+#[derive(Debug)]
+pub(crate) struct MemoryLimiter {
+    max_pages: Option<u32>,
+    bytes_left: u64,
+    counting: bool,
+}
+
+impl MemoryLimiter {
+    pub(crate) fn new(max_pages: Option<u32>) -> Self {
+        MemoryLimiter {
+            max_pages,
+            bytes_left: max_pages.map_or(u64::MAX, |p| u64::from(p) * PAGE),
+            counting: false,
+        }
+    }
+
+    /// Starts charging growth against the budget.
+    pub(crate) fn start_counting(&mut self) {
+        self.counting = true;
+        self.bytes_left = self.max_pages.map_or(u64::MAX, |p| u64::from(p) * PAGE);
+    }
+}
+
+impl wasmtime::ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
+        }
+        let (Some(max_pages), true) = (self.max_pages, self.counting) else {
+            return Ok(true);
+        };
+        let growth = desired.saturating_sub(current) as u64;
+        if growth > self.bytes_left {
+            return Err(wasmtime::Error::new(MemoryLimitExceeded { max_pages }));
+        }
+        self.bytes_left -= growth;
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(maximum.is_none_or(|max| desired <= max))
+    }
+}
+
+/// Why a call was stopped by epoch interruption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Interruption {
+    Timeout,
+    Cancelled,
+}
+
+/// The per-store state the epoch callback checks.
+#[derive(Debug, Default)]
+pub(crate) struct CallDeadline {
+    pub(crate) deadline: Option<Instant>,
+    pub(crate) cancel: Arc<AtomicBool>,
+    pub(crate) fired: Option<Interruption>,
+}
+
+impl CallDeadline {
+    /// Called on each epoch tick while the store runs wasm: stops the call
+    /// when this store's own deadline has passed or it was cancelled, and
+    /// otherwise lets it run on (another store's deadline caused the tick).
+    pub(crate) fn check(&mut self) -> Option<Interruption> {
+        if self.cancel.load(Ordering::Acquire) {
+            self.fired = Some(Interruption::Cancelled);
+        } else if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            self.fired = Some(Interruption::Timeout);
+        }
+        self.fired
+    }
+}

@@ -1,0 +1,110 @@
+//! Turning what wasmtime reports at the end of a call into this crate's
+//! [`Error`], the way the reference runtime decides a call's outcome.
+
+use crate::env::{EnvError, EnvErrorKind};
+use crate::error::Error;
+use crate::host_function::HostFunctionFailure;
+use crate::limits::{Interruption, MemoryLimitExceeded};
+
+/// Context for one failed call.
+pub(crate) struct CallContext<'a> {
+    pub(crate) plugin: &'a str,
+    pub(crate) function: &'a str,
+    /// The text of the error block, if the plug-in set one.
+    pub(crate) error_text: Option<String>,
+    pub(crate) interruption: Option<Interruption>,
+    pub(crate) timeout_ms: u64,
+    pub(crate) fuel: u64,
+}
+
+/// The outcome of a trap or host error that ended a call.
+pub(crate) fn from_wasmtime(cx: CallContext<'_>, error: wasmtime::Error) -> Error {
+    let plugin = cx.plugin.to_string();
+    let function = cx.function.to_string();
+    if let Some(interruption) = cx.interruption {
+        return match interruption {
+            Interruption::Timeout => Error::Timeout {
+                plugin,
+                function,
+                timeout_ms: cx.timeout_ms,
+            },
+            Interruption::Cancelled => Error::Cancelled { plugin, function },
+        };
+    }
+    if let Some(failure) = error.downcast_ref::<HostFunctionFailure>() {
+        return Error::HostFunction {
+            plugin,
+            function,
+            host_function: failure.host_function.clone(),
+            message: failure.message.clone(),
+        };
+    }
+    if let Some(env) = error.downcast_ref::<EnvError>() {
+        return match &env.kind {
+            EnvErrorKind::Vars(e) => Error::Vars {
+                plugin,
+                message: format!("function `{function}`: var_set refused: {e}"),
+            },
+            _ => Error::HostFunction {
+                plugin,
+                function,
+                host_function: format!("extism:host/env::{}", env.function),
+                message: env.to_string(),
+            },
+        };
+    }
+    if let Some(limit) = error.downcast_ref::<MemoryLimitExceeded>() {
+        return Error::MemoryLimit {
+            plugin,
+            function,
+            max_pages: limit.max_pages,
+        };
+    }
+    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return match cx.error_text {
+            Some(message) => Error::Plugin {
+                plugin,
+                function,
+                message,
+                code: exit.0,
+            },
+            None => Error::ExitCode {
+                plugin,
+                function,
+                code: exit.0,
+            },
+        };
+    }
+    if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
+        if *trap == wasmtime::Trap::OutOfFuel {
+            return Error::OutOfFuel {
+                plugin,
+                function,
+                fuel: cx.fuel,
+            };
+        }
+        // A plug-in that set an error before trapping (a Rust PDK panic, an
+        // AssemblyScript abort) said what went wrong: that is the message.
+        if let Some(message) = cx.error_text {
+            return Error::Plugin {
+                plugin,
+                function,
+                message,
+                code: -1,
+            };
+        }
+        let backtrace = error
+            .downcast_ref::<wasmtime::WasmBacktrace>()
+            .map(|bt| bt.to_string());
+        return Error::Trap {
+            plugin,
+            function,
+            trap: trap.to_string(),
+            backtrace,
+        };
+    }
+    Error::Runtime {
+        plugin,
+        message: format!("function `{function}` failed: {error:#}"),
+    }
+}

@@ -1,0 +1,369 @@
+//! A plug-in instance and its calls.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustc_hash::FxHashMap;
+use wasmtime::{Instance, Store, TypedFunc};
+
+use crate::builder::PluginBuilder;
+use crate::compiled::CompiledPlugin;
+use crate::error::{Error, Result};
+use crate::host_function::HostFunction;
+use crate::kernel;
+use crate::manifest::Manifest;
+use crate::outcome::{self, CallContext};
+use crate::store::StoreData;
+
+/// A plug-in instance: its own memory, vars and kernel, ready to call.
+///
+/// ```no_run
+/// use extism_host::{Manifest, Plugin, Wasm};
+///
+/// let manifest = Manifest::new([Wasm::file("count_vowels.wasm")]);
+/// let mut plugin = Plugin::new(manifest, [], false)?;
+/// let output = plugin.call_bytes("count_vowels", b"Hello, World!")?;
+/// println!("{}", String::from_utf8_lossy(output));
+/// # Ok::<(), extism_host::Error>(())
+/// ```
+///
+/// State kept across calls: the plug-in's own memory and globals, and its
+/// vars. Each call starts with an empty kernel (no blocks, input, output or
+/// error from the previous call).
+pub struct Plugin {
+    compiled: CompiledPlugin,
+    store: Store<StoreData>,
+    main: Instance,
+    exports: FxHashMap<Box<str>, Export>,
+    /// Set after `_start` ran: the next call gets a fresh instance, as in
+    /// the reference (vars are dropped with the old one).
+    reset_pending: bool,
+}
+
+/// A callable export, resolved once.
+#[derive(Clone)]
+struct Export {
+    name: Arc<str>,
+    func: ExportFunc,
+}
+
+#[derive(Clone)]
+enum ExportFunc {
+    Code(TypedFunc<(), i32>),
+    Unit(TypedFunc<(), ()>),
+}
+
+/// Stops a running call of a plug-in from another thread.
+///
+/// ```no_run
+/// # use extism_host::{Manifest, Plugin, Wasm};
+/// # let mut plugin = Plugin::new(Manifest::new([Wasm::file("loop.wasm")]), [], false)?;
+/// let cancel = plugin.cancel_handle();
+/// std::thread::spawn(move || {
+///     std::thread::sleep(std::time::Duration::from_millis(100));
+///     cancel.cancel();
+/// });
+/// assert!(matches!(
+///     plugin.call_bytes("infinite_loop", b""),
+///     Err(extism_host::Error::Cancelled { .. })
+/// ));
+/// # Ok::<(), extism_host::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct CancelHandle {
+    flag: Arc<AtomicBool>,
+    engine: wasmtime::EngineWeak,
+}
+
+impl CancelHandle {
+    /// Stops the call running now, if any; it fails with
+    /// [`Error::Cancelled`]. Calls made afterwards run normally.
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::Release);
+        if let Some(engine) = self.engine.upgrade() {
+            engine.increment_epoch();
+        }
+    }
+}
+
+impl Plugin {
+    /// Creates a plug-in from a manifest with host functions, with or without
+    /// WASI; [`PluginBuilder`] has every other option.
+    ///
+    /// # Errors
+    /// See [`PluginBuilder::build`].
+    pub fn new(
+        manifest: Manifest,
+        functions: impl IntoIterator<Item = HostFunction>,
+        wasi: bool,
+    ) -> Result<Plugin> {
+        PluginBuilder::new(manifest)
+            .with_functions(functions)
+            .with_wasi(wasi)
+            .build()
+    }
+
+    pub(crate) fn new_instance(
+        compiled: CompiledPlugin,
+        store: Store<StoreData>,
+        main: Instance,
+    ) -> Self {
+        Plugin {
+            compiled,
+            store,
+            main,
+            exports: FxHashMap::default(),
+            reset_pending: false,
+        }
+    }
+
+    /// The plug-in's name, as errors and logs show it.
+    pub fn name(&self) -> &str {
+        self.compiled.name()
+    }
+
+    /// What this instance was made from.
+    pub fn compiled(&self) -> &CompiledPlugin {
+        &self.compiled
+    }
+
+    /// Whether the plug-in exports a callable function named `name`.
+    pub fn function_exists(&self, name: &str) -> bool {
+        self.compiled.function_exists(name)
+    }
+
+    /// The names of the plug-in's callable functions.
+    pub fn functions(&self) -> impl Iterator<Item = &str> {
+        self.compiled.functions()
+    }
+
+    /// Calls the export `name` with `input`; returns its output, borrowed
+    /// from the kernel memory until the next call.
+    ///
+    /// # Errors
+    /// The export is missing or not an Extism function; the plug-in set an
+    /// error, returned a non-zero code, trapped, hit a limit, timed out or was
+    /// cancelled. The plug-in stays usable after any of these.
+    pub fn call_bytes(&mut self, name: &str, input: &[u8]) -> Result<&[u8]> {
+        let (offset, len) = self.call_raw(name, input)?;
+        kernel::range(&self.store, offset, len).map_err(|e| Error::Runtime {
+            plugin: self.name().to_string(),
+            message: format!("function `{name}`: output {e}"),
+        })
+    }
+
+    fn export(&mut self, name: &str) -> Result<Export> {
+        if let Some(export) = self.exports.get(name) {
+            return Ok(export.clone());
+        }
+        let plugin = self.compiled.name();
+        let func =
+            self.main
+                .get_func(&mut self.store, name)
+                .ok_or_else(|| Error::FunctionNotFound {
+                    plugin: plugin.to_string(),
+                    function: name.to_string(),
+                })?;
+        let func = if let Ok(f) = func.typed::<(), i32>(&self.store) {
+            ExportFunc::Code(f)
+        } else if let Ok(f) = func.typed::<(), ()>(&self.store) {
+            ExportFunc::Unit(f)
+        } else {
+            return Err(Error::FunctionSignature {
+                plugin: plugin.to_string(),
+                function: name.to_string(),
+                found: crate::linker::describe(&wasmtime::ExternType::Func(func.ty(&self.store))),
+            });
+        };
+        let export = Export {
+            name: name.into(),
+            func,
+        };
+        self.exports.insert(name.into(), export.clone());
+        Ok(export)
+    }
+
+    /// Runs one call and returns the output range.
+    fn call_raw(&mut self, name: &str, input: &[u8]) -> Result<(u64, u64)> {
+        if self.reset_pending {
+            self.reinstantiate()?;
+        }
+        let export = self.export(name)?;
+        let inner = &self.compiled.inner;
+        let plugin = inner.info.name.clone();
+        let cx_error = |e: wasmtime::Error, store: &Store<StoreData>| {
+            outcome::from_wasmtime(
+                CallContext {
+                    plugin: &plugin,
+                    function: name,
+                    error_text: None,
+                    interruption: store.data().deadline.fired,
+                    timeout_ms: 0,
+                    fuel: inner.fuel.unwrap_or(0),
+                },
+                e,
+            )
+        };
+        kernel::reset(&mut self.store).map_err(|e| cx_error(e, &self.store))?;
+        kernel::load_input(&mut self.store, input).map_err(|e| cx_error(e, &self.store))?;
+
+        let data = self.store.data_mut();
+        data.function = Some(export.name.clone());
+        data.deadline.fired = None;
+        data.deadline.cancel.store(false, Ordering::Release);
+        let timeout = inner.timeout;
+        if let Some(timeout) = timeout {
+            let deadline = Instant::now() + timeout;
+            data.deadline.deadline = Some(deadline);
+            inner.engine.timer().schedule(deadline);
+        }
+        self.store.set_epoch_deadline(1);
+        if let Some(fuel) = inner.fuel {
+            // A fresh budget for every call.
+            let _ = self.store.set_fuel(fuel);
+        }
+
+        let result = match &export.func {
+            ExportFunc::Code(f) => f.call(&mut self.store, ()),
+            ExportFunc::Unit(f) => f.call(&mut self.store, ()).map(|()| 0),
+        };
+
+        let data = self.store.data_mut();
+        data.deadline.deadline = None;
+        data.function = None;
+        if name == "_start" {
+            self.reset_pending = true;
+        }
+        let error_text = self.error_text();
+        match result {
+            Ok(0) if error_text.is_none() => Ok(self.store.data().kernel.output()),
+            Ok(code) => Err(match error_text {
+                Some(message) => Error::Plugin {
+                    plugin: plugin.to_string(),
+                    function: name.to_string(),
+                    message,
+                    code,
+                },
+                None => Error::ExitCode {
+                    plugin: plugin.to_string(),
+                    function: name.to_string(),
+                    code,
+                },
+            }),
+            Err(e) => {
+                // WASI `proc_exit(0)` is a successful return.
+                if error_text.is_none()
+                    && e.downcast_ref::<wasmtime_wasi::I32Exit>()
+                        .is_some_and(|x| x.0 == 0)
+                {
+                    return Ok(self.store.data().kernel.output());
+                }
+                Err(outcome::from_wasmtime(
+                    CallContext {
+                        plugin: &plugin,
+                        function: name,
+                        error_text,
+                        interruption: self.store.data().deadline.fired,
+                        timeout_ms: timeout.map_or(0, |t| t.as_millis() as u64),
+                        fuel: inner.fuel.unwrap_or(0),
+                    },
+                    e,
+                ))
+            }
+        }
+    }
+
+    /// The text of the error block the plug-in set, if any (non-empty).
+    fn error_text(&self) -> Option<String> {
+        let offset = self.store.data().kernel.error();
+        if offset == 0 {
+            return None;
+        }
+        let bytes = kernel::block(&self.store, offset, "error").ok()?;
+        if bytes.is_empty() {
+            return None;
+        }
+        Some(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// A fresh store and instance from the compiled plug-in; the host's states
+    /// move over, vars do not (as in the reference after `_start`).
+    fn reinstantiate(&mut self) -> Result<()> {
+        let (mut store, main) = self.compiled.new_store(Vec::new())?;
+        std::mem::swap(
+            &mut store.data_mut().states,
+            &mut self.store.data_mut().states,
+        );
+        self.store = store;
+        self.main = main;
+        self.exports.clear();
+        self.reset_pending = false;
+        Ok(())
+    }
+
+    /// A handle that cancels this plug-in's running call from any thread.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle {
+            flag: self.store.data().deadline.cancel.clone(),
+            engine: self.compiled.inner.engine.wasmtime().weak(),
+        }
+    }
+
+    /// The plug-in's var `key`.
+    pub fn var(&self, key: &str) -> Option<&[u8]> {
+        self.store.data().vars.get(key)
+    }
+
+    /// Sets the plug-in's var `key` (empty bytes remove it).
+    ///
+    /// # Errors
+    /// When vars are disabled or the store would exceed `max_var_bytes`.
+    pub fn set_var(&mut self, key: &str, value: &[u8]) -> Result<()> {
+        let plugin = self.name().to_string();
+        self.store
+            .data_mut()
+            .vars
+            .set(key, value)
+            .map_err(|e| Error::Vars {
+                plugin,
+                message: format!("cannot set var `{key}`: {e}"),
+            })
+    }
+
+    /// Removes the plug-in's var `key`, returning its value.
+    pub fn remove_var(&mut self, key: &str) -> Option<Vec<u8>> {
+        self.store.data_mut().vars.remove(key)
+    }
+
+    /// Every var of the plug-in.
+    pub fn vars(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.store.data().vars.iter()
+    }
+
+    /// Removes every var.
+    pub fn clear_vars(&mut self) {
+        self.store.data_mut().vars.clear();
+    }
+
+    /// The host state of type `T` lent to host functions.
+    pub fn state<T: 'static>(&self) -> Option<&T> {
+        self.store.data().states.get()
+    }
+
+    /// The host state of type `T`, writable.
+    pub fn state_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        self.store.data_mut().states.get_mut()
+    }
+
+    /// Lends `state` to host functions (replacing a state of the same type,
+    /// which is returned).
+    pub fn set_state<T: Send + 'static>(&mut self, state: T) -> Option<T> {
+        self.store.data_mut().states.insert(state)
+    }
+
+    /// The per-call time limit in force.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.compiled.inner.timeout
+    }
+}

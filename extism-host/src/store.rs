@@ -1,0 +1,96 @@
+//! What one plug-in instance keeps in its wasmtime store.
+
+use std::any::{Any, TypeId};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use crate::kernel::Kernel;
+use crate::limits::{CallDeadline, MemoryLimiter};
+use crate::log::LogSink;
+use crate::vars::Vars;
+
+/// Facts about a plug-in that every instance shares.
+#[derive(Debug)]
+pub(crate) struct PluginInfo {
+    /// The name errors and log lines carry.
+    pub(crate) name: Arc<str>,
+}
+
+/// The data of a plug-in instance's store.
+pub(crate) struct StoreData {
+    pub(crate) info: Arc<PluginInfo>,
+    pub(crate) kernel: Kernel,
+    pub(crate) vars: Vars,
+    pub(crate) config: Arc<BTreeMap<String, String>>,
+    pub(crate) wasi: Option<wasmtime_wasi::p1::WasiP1Ctx>,
+    pub(crate) limiter: MemoryLimiter,
+    pub(crate) deadline: CallDeadline,
+    pub(crate) log: LogSink,
+    pub(crate) http: crate::http::HttpState,
+    pub(crate) states: States,
+    /// The export being called, for error messages from host functions.
+    pub(crate) function: Option<Arc<str>>,
+}
+
+impl StoreData {
+    pub(crate) fn wasi_mut(&mut self) -> &mut wasmtime_wasi::p1::WasiP1Ctx {
+        // The linker defines WASI functions only for plug-ins built with WASI
+        // on, and those stores always have a context.
+        self.wasi
+            .as_mut()
+            .expect("WASI functions are linked only into stores with a WASI context")
+    }
+}
+
+/// Values of any type the host lends to its host functions, one per type.
+#[derive(Default)]
+pub(crate) struct States {
+    map: FxHashMap<TypeId, Box<dyn Any + Send>>,
+}
+
+impl States {
+    pub(crate) fn insert<T: Send + 'static>(&mut self, value: T) -> Option<T> {
+        self.map
+            .insert(TypeId::of::<T>(), Box::new(value))
+            .and_then(|old| old.downcast().ok().map(|b| *b))
+    }
+
+    pub(crate) fn get<T: 'static>(&self) -> Option<&T> {
+        self.map.get(&TypeId::of::<T>())?.downcast_ref()
+    }
+
+    pub(crate) fn get_mut<T: 'static>(&mut self) -> Option<&mut T> {
+        self.map.get_mut(&TypeId::of::<T>())?.downcast_mut()
+    }
+
+    pub(crate) fn take<T: 'static>(&mut self) -> Option<Box<T>> {
+        let boxed = self.map.remove(&TypeId::of::<T>())?;
+        boxed.downcast().ok()
+    }
+
+    pub(crate) fn put_back<T: Send + 'static>(&mut self, value: Box<T>) {
+        self.map.insert(TypeId::of::<T>(), value);
+    }
+}
+
+impl StoreData {
+    /// Data for a store that only inspects types and never runs code.
+    pub(crate) fn scratch() -> Self {
+        let policy = crate::http::HttpPolicy::new(&[], 0, false, None);
+        StoreData {
+            info: Arc::new(PluginInfo { name: "".into() }),
+            kernel: Kernel::new(),
+            vars: Vars::new(0),
+            config: Arc::default(),
+            wasi: None,
+            limiter: MemoryLimiter::new(None),
+            deadline: CallDeadline::default(),
+            log: LogSink::default(),
+            http: crate::http::HttpState::new(Arc::new(policy)),
+            states: States::default(),
+            function: None,
+        }
+    }
+}

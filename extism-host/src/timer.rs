@@ -1,0 +1,98 @@
+//! Wakes running plug-ins when a deadline passes.
+//!
+//! Each engine has at most one timer thread. It sleeps until the earliest
+//! registered deadline and then bumps the engine's epoch; every store running
+//! at that moment checks its *own* deadline and cancel flag in its epoch
+//! callback (see [`CallDeadline::check`](crate::limits::CallDeadline::check)),
+//! so one plug-in's deadline never stops another's call. Nothing ticks while
+//! no deadline is pending.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+#[derive(Default)]
+struct Shared {
+    deadlines: Mutex<BinaryHeap<Reverse<Instant>>>,
+    wake: Condvar,
+}
+
+/// The deadline queue of one engine.
+pub(crate) struct Timer {
+    shared: Arc<Shared>,
+    engine: wasmtime::Engine,
+    started: std::sync::Once,
+}
+
+impl Timer {
+    pub(crate) fn new(engine: wasmtime::Engine) -> Self {
+        Timer {
+            shared: Arc::new(Shared::default()),
+            engine,
+            started: std::sync::Once::new(),
+        }
+    }
+
+    /// Makes sure the epoch is bumped at (or just after) `deadline`.
+    pub(crate) fn schedule(&self, deadline: Instant) {
+        self.started.call_once(|| self.spawn());
+        let mut deadlines = lock(&self.shared.deadlines);
+        let earliest = deadlines.peek().is_none_or(|Reverse(d)| deadline < *d);
+        deadlines.push(Reverse(deadline));
+        drop(deadlines);
+        if earliest {
+            self.shared.wake.notify_one();
+        }
+    }
+
+    fn spawn(&self) {
+        let shared: Weak<Shared> = Arc::downgrade(&self.shared);
+        let engine = self.engine.weak();
+        let spawned = std::thread::Builder::new()
+            .name("extism-host-timer".into())
+            .spawn(move || run(shared, engine));
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the timeout thread: {e}; timeouts will not fire");
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The queue stays consistent even if a holder panicked.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn run(shared: Weak<Shared>, engine: wasmtime::EngineWeak) {
+    loop {
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let mut deadlines = lock(&shared.deadlines);
+        let now = Instant::now();
+        let mut due = false;
+        while deadlines.peek().is_some_and(|Reverse(d)| *d <= now) {
+            deadlines.pop();
+            due = true;
+        }
+        if due {
+            drop(deadlines);
+            match engine.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => return,
+            }
+            continue;
+        }
+        // With nothing pending, wake now and then to notice a dropped engine.
+        let wait = deadlines
+            .peek()
+            .map_or(Duration::from_secs(5), |Reverse(d)| {
+                d.saturating_duration_since(now)
+            });
+        let (guard, _) = shared
+            .wake
+            .wait_timeout(deadlines, wait)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        drop(guard);
+    }
+}

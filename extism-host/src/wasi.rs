@@ -1,0 +1,91 @@
+//! WASI preview 1 for plug-ins that import it, with the manifest's
+//! `allowed_paths` as the only directories they can see.
+
+use std::path::PathBuf;
+
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+
+use crate::error::{Error, Result};
+
+/// A host directory mapped into the guest.
+#[derive(Debug, Clone)]
+pub(crate) struct Preopen {
+    pub(crate) host: PathBuf,
+    pub(crate) guest: String,
+    pub(crate) read_only: bool,
+}
+
+/// What a plug-in's WASI context is made of; shared by its instances.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WasiOptions {
+    pub(crate) preopens: Vec<Preopen>,
+    pub(crate) inherit_stdio: bool,
+}
+
+impl WasiOptions {
+    /// Reads `allowed_paths` (`host → guest`, `ro:` prefix for read-only).
+    /// Each host path must be an existing directory.
+    pub(crate) fn new(
+        allowed_paths: Option<&std::collections::BTreeMap<String, PathBuf>>,
+        inherit_stdio: bool,
+    ) -> Result<Self> {
+        let mut preopens = Vec::new();
+        for (host, guest) in allowed_paths.into_iter().flatten() {
+            let (host, read_only) = match host.strip_prefix("ro:") {
+                Some(rest) => (rest, true),
+                None => (host.as_str(), false),
+            };
+            let host = PathBuf::from(host);
+            if !host.is_dir() {
+                return Err(Error::Manifest(format!(
+                    "allowed_paths: `{}` is not a directory on this host",
+                    host.display()
+                )));
+            }
+            let guest = guest.to_str().ok_or_else(|| {
+                Error::Manifest(format!(
+                    "allowed_paths: guest path `{}` is not valid UTF-8",
+                    guest.display()
+                ))
+            })?;
+            preopens.push(Preopen {
+                host,
+                guest: guest.to_string(),
+                read_only,
+            });
+        }
+        // Output is discarded unless the host asks for it, as in the reference
+        // (which also honours this variable).
+        let inherit_stdio =
+            inherit_stdio || std::env::var_os("EXTISM_ENABLE_WASI_OUTPUT").is_some();
+        Ok(WasiOptions {
+            preopens,
+            inherit_stdio,
+        })
+    }
+
+    /// A fresh context for one instance.
+    pub(crate) fn build(&self) -> Result<wasmtime_wasi::p1::WasiP1Ctx> {
+        let mut builder = WasiCtxBuilder::new();
+        builder.allow_blocking_current_thread(true);
+        if self.inherit_stdio {
+            builder.inherit_stdout().inherit_stderr();
+        }
+        for p in &self.preopens {
+            let perms = if p.read_only {
+                FsPerms::ReadOnly
+            } else {
+                FsPerms::ReadWrite
+            };
+            builder
+                .preopened_dir(&p.host, &p.guest, perms)
+                .map_err(|e| {
+                    Error::Manifest(format!(
+                        "allowed_paths: cannot open `{}`: {e}",
+                        p.host.display()
+                    ))
+                })?;
+        }
+        Ok(builder.build_p1())
+    }
+}
