@@ -153,6 +153,43 @@ impl Plugin {
         })
     }
 
+    /// Calls the export `name`, encoding `input` and decoding the output
+    /// with [`extism_codec`](crate::codec): `&str`, `String`, `&[u8]`,
+    /// `Vec<u8>`, `Json<T>`, `Msgpack<T>`, `Pod<T>`, numbers... Borrowed
+    /// outputs (`&str`, `&[u8]`) point into the kernel memory until the next
+    /// call.
+    ///
+    /// ```no_run
+    /// use extism_host::{codec::Json, Manifest, Plugin, Wasm};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Count { count: u64, total: u64 }
+    ///
+    /// let mut plugin = Plugin::new(Manifest::new([Wasm::file("count_vowels.wasm")]), [], false)?;
+    /// let Json(count): Json<Count> = plugin.call("count_vowels", "Hello, World!")?;
+    /// assert_eq!(count.count, 3);
+    /// # Ok::<(), extism_host::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`call_bytes`](Self::call_bytes), and [`Error::Codec`] when the
+    /// input cannot be encoded or the output decoded.
+    pub fn call<'a, I, O>(&'a mut self, name: &str, input: I) -> Result<O>
+    where
+        I: extism_codec::Encode,
+        O: extism_codec::Decode<'a>,
+    {
+        let plugin = self.compiled.inner.info.name.clone();
+        let codec_error = |source| Error::Codec {
+            plugin: plugin.to_string(),
+            function: name.to_string(),
+            source,
+        };
+        let bytes = input.encode().map_err(codec_error)?;
+        let output = self.call_bytes(name, &bytes)?;
+        O::decode(output).map_err(codec_error)
+    }
+
     fn export(&mut self, name: &str) -> Result<Export> {
         if let Some(export) = self.exports.get(name) {
             return Ok(export.clone());
