@@ -38,6 +38,7 @@ pub struct PluginBuilder {
     pub(crate) fuel_limit: Option<u64>,
     pub(crate) http_response_headers: bool,
     pub(crate) http_timeout: Option<Duration>,
+    pub(crate) recycle_after_trap: bool,
     pub(crate) states: Vec<StateInit>,
 }
 
@@ -56,6 +57,7 @@ impl PluginBuilder {
             fuel_limit: None,
             http_response_headers: false,
             http_timeout: Some(Duration::from_secs(30)),
+            recycle_after_trap: true,
             states: Vec::new(),
         }
     }
@@ -139,6 +141,16 @@ impl PluginBuilder {
     /// timeout, a request gets the time the call has left.
     pub fn with_http_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.http_timeout = timeout;
+        self
+    }
+
+    /// After a call that trapped, timed out, was cancelled or hit a limit,
+    /// give the next call a fresh instance (on by default): the plug-in's
+    /// memory may have been left half-updated. Vars and host states are kept;
+    /// the plug-in's own globals and memory start over. Off: keep using the
+    /// same instance, as the reference runtime does.
+    pub fn with_recycle_after_trap(mut self, recycle: bool) -> Self {
+        self.recycle_after_trap = recycle;
         self
     }
 

@@ -54,6 +54,7 @@ pub(crate) struct CompiledInner {
     pub(crate) wasi: Option<WasiOptions>,
     pub(crate) log: LogSink,
     pub(crate) runtime: GuestRuntime,
+    pub(crate) recycle_after_trap: bool,
 }
 
 type StateInit = Box<dyn FnOnce(&mut States) + Send>;
@@ -72,6 +73,7 @@ impl CompiledPlugin {
             fuel_limit,
             http_response_headers,
             http_timeout,
+            recycle_after_trap,
             states,
         } = builder;
         let engine = match (engine, fuel_limit) {
@@ -142,6 +144,7 @@ impl CompiledPlugin {
                 logger,
             },
             runtime,
+            recycle_after_trap,
         };
         Ok((
             CompiledPlugin {

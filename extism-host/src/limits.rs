@@ -1,7 +1,7 @@
 //! Enforcing the manifest's limits inside a store: memory growth, and the
 //! deadline / cancellation checks that epoch interruption runs.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -91,11 +91,45 @@ pub(crate) enum Interruption {
     Cancelled,
 }
 
+/// No call is running: a cancel has nothing to stop.
+const IDLE: u8 = 0;
+/// A call is running.
+const RUNNING: u8 = 1;
+/// The running call was asked to stop.
+const CANCELLED: u8 = 2;
+
+/// The cancel state of one plug-in instance, shared with its
+/// [`CancelHandle`](crate::CancelHandle)s. A cancel stops only the call that is
+/// running when it is made; later calls run normally.
+#[derive(Debug, Default)]
+pub(crate) struct CancelState(AtomicU8);
+
+impl CancelState {
+    pub(crate) fn begin_call(&self) {
+        self.0.store(RUNNING, Ordering::Release);
+    }
+
+    pub(crate) fn end_call(&self) {
+        self.0.store(IDLE, Ordering::Release);
+    }
+
+    /// Returns whether a running call was marked.
+    pub(crate) fn cancel(&self) -> bool {
+        self.0
+            .compare_exchange(RUNNING, CANCELLED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Acquire) == CANCELLED
+    }
+}
+
 /// The per-store state the epoch callback checks.
 #[derive(Debug, Default)]
 pub(crate) struct CallDeadline {
     pub(crate) deadline: Option<Instant>,
-    pub(crate) cancel: Arc<AtomicBool>,
+    pub(crate) cancel: Arc<CancelState>,
     pub(crate) fired: Option<Interruption>,
 }
 
@@ -104,7 +138,7 @@ impl CallDeadline {
     /// when this store's own deadline has passed or it was cancelled, and
     /// otherwise lets it run on (another store's deadline caused the tick).
     pub(crate) fn check(&mut self) -> Option<Interruption> {
-        if self.cancel.load(Ordering::Acquire) {
+        if self.cancel.is_cancelled() {
             self.fired = Some(Interruption::Cancelled);
         } else if self.deadline.is_some_and(|d| Instant::now() >= d) {
             self.fired = Some(Interruption::Timeout);

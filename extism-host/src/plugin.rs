@@ -1,6 +1,5 @@
 //! A plug-in instance and its calls.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,6 +11,7 @@ use crate::compiled::CompiledPlugin;
 use crate::error::{Error, Result};
 use crate::host_function::HostFunction;
 use crate::kernel;
+use crate::limits::CancelState;
 use crate::manifest::Manifest;
 use crate::outcome::{self, CallContext};
 use crate::store::StoreData;
@@ -36,9 +36,24 @@ pub struct Plugin {
     store: Store<StoreData>,
     main: Instance,
     exports: FxHashMap<Box<str>, Export>,
-    /// Set after `_start` ran: the next call gets a fresh instance, as in
-    /// the reference (vars are dropped with the old one).
-    reset_pending: bool,
+    /// What the next call must do first.
+    pending: Pending,
+    /// This instance's time limit per call (starts as the manifest's).
+    timeout: Option<Duration>,
+    /// Fuel the last call used, when fuel is metered.
+    fuel_consumed: Option<u64>,
+}
+
+/// Work left for the start of the next call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    Nothing,
+    /// `_start` ran: a fresh instance, as in the reference, whose vars are
+    /// dropped with the old one.
+    Reset,
+    /// The last call trapped, timed out or hit a limit: the guest's memory
+    /// may be half-updated, so it gets a fresh instance that keeps the vars.
+    Recycle,
 }
 
 /// A callable export, resolved once.
@@ -72,18 +87,23 @@ enum ExportFunc {
 /// ```
 #[derive(Clone)]
 pub struct CancelHandle {
-    flag: Arc<AtomicBool>,
+    state: Arc<CancelState>,
     engine: wasmtime::EngineWeak,
 }
 
 impl CancelHandle {
-    /// Stops the call running now, if any; it fails with
-    /// [`Error::Cancelled`]. Calls made afterwards run normally.
-    pub fn cancel(&self) {
-        self.flag.store(true, Ordering::Release);
-        if let Some(engine) = self.engine.upgrade() {
-            engine.increment_epoch();
+    /// Stops the call running now, if any: it fails with
+    /// [`Error::Cancelled`]. Returns whether a call was running. Calls made
+    /// afterwards run normally. A call blocked inside a host function (an
+    /// HTTP request, say) stops when it returns to wasm.
+    pub fn cancel(&self) -> bool {
+        let cancelled = self.state.cancel();
+        if cancelled {
+            if let Some(engine) = self.engine.upgrade() {
+                engine.increment_epoch();
+            }
         }
+        cancelled
     }
 }
 
@@ -109,12 +129,15 @@ impl Plugin {
         store: Store<StoreData>,
         main: Instance,
     ) -> Self {
+        let timeout = compiled.inner.timeout;
         Plugin {
             compiled,
             store,
             main,
             exports: FxHashMap::default(),
-            reset_pending: false,
+            pending: Pending::Nothing,
+            timeout,
+            fuel_consumed: None,
         }
     }
 
@@ -223,8 +246,10 @@ impl Plugin {
 
     /// Runs one call and returns the output range.
     fn call_raw(&mut self, name: &str, input: &[u8]) -> Result<(u64, u64)> {
-        if self.reset_pending {
-            self.reinstantiate()?;
+        match self.pending {
+            Pending::Nothing => {}
+            Pending::Reset => self.reinstantiate(false)?,
+            Pending::Recycle => self.reinstantiate(true)?,
         }
         let export = self.export(name)?;
         let inner = &self.compiled.inner;
@@ -248,8 +273,8 @@ impl Plugin {
         let data = self.store.data_mut();
         data.function = Some(export.name.clone());
         data.deadline.fired = None;
-        data.deadline.cancel.store(false, Ordering::Release);
-        let timeout = inner.timeout;
+        data.deadline.cancel.begin_call();
+        let timeout = self.timeout;
         if let Some(timeout) = timeout {
             let deadline = Instant::now() + timeout;
             data.deadline.deadline = Some(deadline);
@@ -267,10 +292,20 @@ impl Plugin {
         };
 
         let data = self.store.data_mut();
+        data.deadline.cancel.end_call();
         data.deadline.deadline = None;
         data.function = None;
+        if let Some(fuel) = inner.fuel {
+            self.fuel_consumed = self
+                .store
+                .get_fuel()
+                .ok()
+                .map(|left| fuel.saturating_sub(left));
+        }
         if name == "_start" {
-            self.reset_pending = true;
+            self.pending = Pending::Reset;
+        } else if result.is_err() && inner.recycle_after_trap {
+            self.pending = Pending::Recycle;
         }
         let error_text = self.error_text();
         match result {
@@ -324,25 +359,38 @@ impl Plugin {
         Some(String::from_utf8_lossy(bytes).into_owned())
     }
 
-    /// A fresh store and instance from the compiled plug-in; the host's states
-    /// move over, vars do not (as in the reference after `_start`).
-    fn reinstantiate(&mut self) -> Result<()> {
+    /// A fresh store and instance from the compiled plug-in. The host's
+    /// states and cancel handles move over; vars too when `keep_vars`.
+    fn reinstantiate(&mut self, keep_vars: bool) -> Result<()> {
         let (mut store, main) = self.compiled.new_store(Vec::new())?;
-        std::mem::swap(
-            &mut store.data_mut().states,
-            &mut self.store.data_mut().states,
-        );
+        let (new, old) = (store.data_mut(), self.store.data_mut());
+        std::mem::swap(&mut new.states, &mut old.states);
+        new.deadline.cancel = old.deadline.cancel.clone();
+        if keep_vars {
+            std::mem::swap(&mut new.vars, &mut old.vars);
+        }
         self.store = store;
         self.main = main;
         self.exports.clear();
-        self.reset_pending = false;
+        self.pending = Pending::Nothing;
         Ok(())
+    }
+
+    /// Changes this instance's time limit per call (the manifest's
+    /// `timeout_ms` is the default; None: no limit).
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.timeout = timeout;
+    }
+
+    /// The fuel the last call used, when the plug-in has a fuel limit.
+    pub fn fuel_consumed(&self) -> Option<u64> {
+        self.fuel_consumed
     }
 
     /// A handle that cancels this plug-in's running call from any thread.
     pub fn cancel_handle(&self) -> CancelHandle {
         CancelHandle {
-            flag: self.store.data().deadline.cancel.clone(),
+            state: self.store.data().deadline.cancel.clone(),
             engine: self.compiled.inner.engine.wasmtime().weak(),
         }
     }
@@ -401,6 +449,6 @@ impl Plugin {
 
     /// The per-call time limit in force.
     pub fn timeout(&self) -> Option<Duration> {
-        self.compiled.inner.timeout
+        self.timeout
     }
 }
