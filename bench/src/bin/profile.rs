@@ -1,0 +1,109 @@
+//! Runs one workload in a loop for `perf record`:
+//!
+//! ```sh
+//! env -u RUST_BACKTRACE cargo build --release --ignore-rust-version --bin profile
+//! perf record -g -o /tmp/perf.data target/release/profile noop 5
+//! ```
+//!
+//! Workloads: `cold` (ours) / `cold-ref`, `noop` / `noop-ref`,
+//! `reflect-1m` / `reflect-1m-ref`, `roundtrip` / `roundtrip-ref` (N=1000),
+//! `instance` / `instance-ref`. Prints the time per iteration.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use extism_bench::{input_of, ours, plugin_bytes, reference};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let workload = args.next().unwrap_or_else(|| "noop".into());
+    let seconds: f64 = args.next().map_or(5.0, |s| s.parse().expect("seconds"));
+    let budget = Duration::from_secs_f64(seconds);
+
+    let mut step: Box<dyn FnMut()> = match workload.as_str() {
+        "cold" => {
+            let bytes = plugin_bytes("count_vowels.rust.wasm");
+            Box::new(move || {
+                drop(black_box(
+                    extism_host::PluginBuilder::from_wasm(bytes.clone()).build().unwrap(),
+                ))
+            })
+        }
+        "cold-ref" => {
+            let bytes = plugin_bytes("count_vowels.rust.wasm");
+            Box::new(move || drop(black_box(extism::Plugin::new(&bytes[..], [], false).unwrap())))
+        }
+        "noop" => {
+            let mut p = ours::reflect_plugin(true);
+            Box::new(move || {
+                black_box(p.call_bytes("noop", b"").unwrap());
+            })
+        }
+        "noop-ref" => {
+            let mut p = reference::reflect_plugin();
+            Box::new(move || {
+                black_box(p.call::<&[u8], &[u8]>("noop", b"").unwrap());
+            })
+        }
+        "reflect-1m" => {
+            let mut p = ours::reflect_plugin(true);
+            let input = input_of(1 << 20);
+            Box::new(move || {
+                black_box(p.call_bytes("reflect", &input).unwrap());
+            })
+        }
+        "reflect-1m-ref" => {
+            let mut p = reference::reflect_plugin();
+            let input = input_of(1 << 20);
+            Box::new(move || {
+                black_box(p.call::<&[u8], &[u8]>("reflect", &input).unwrap());
+            })
+        }
+        "roundtrip" => {
+            let mut p = ours::reflect_plugin(true);
+            Box::new(move || {
+                black_box(p.call_bytes("host_roundtrip", b"1000").unwrap());
+            })
+        }
+        "roundtrip-ref" => {
+            let mut p = reference::reflect_plugin();
+            Box::new(move || {
+                black_box(p.call::<&str, &str>("host_roundtrip", "1000").unwrap());
+            })
+        }
+        "instance" => {
+            let compiled =
+                extism_host::PluginBuilder::from_wasm(plugin_bytes("reflect.rust.wasm"))
+                    .with_function(ours::echo_typed())
+                    .compile()
+                    .unwrap();
+            Box::new(move || {
+                let mut p = compiled.instantiate().unwrap();
+                black_box(p.call_bytes("noop", b"").unwrap());
+            })
+        }
+        "instance-ref" => {
+            let compiled = reference::reflect_compiled();
+            Box::new(move || {
+                let mut p = extism::Plugin::new_from_compiled(&compiled).unwrap();
+                black_box(p.call::<&[u8], &[u8]>("noop", b"").unwrap());
+            })
+        }
+        other => panic!("unknown workload `{other}`"),
+    };
+
+    step(); // warm up
+    let start = Instant::now();
+    let mut iterations = 0u64;
+    while start.elapsed() < budget {
+        for _ in 0..16 {
+            step();
+        }
+        iterations += 16;
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "{workload}: {iterations} iterations, {:.3} µs each",
+        elapsed.as_secs_f64() * 1e6 / iterations as f64
+    );
+}
