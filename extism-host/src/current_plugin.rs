@@ -53,7 +53,7 @@ impl<'a> CurrentPlugin<'a> {
     /// # Errors
     /// When the memory limit is reached or the block cannot fit.
     pub fn alloc(&mut self, len: u64) -> Result<u64, HostError> {
-        let offset = kernel::alloc(&mut self.caller, len).map_err(|e| HostError::msg(e))?;
+        let offset = kernel::alloc(&mut self.caller, len).map_err(HostError::msg)?;
         if offset == 0 && len != 0 {
             return Err(HostError::msg(format!(
                 "cannot allocate {len} bytes in the kernel memory"
@@ -99,7 +99,7 @@ impl<'a> CurrentPlugin<'a> {
     /// # Errors
     /// When the memory limit is reached.
     pub fn write_bytes(&mut self, bytes: &[u8]) -> Result<u64, HostError> {
-        kernel::write_new(&mut self.caller, bytes).map_err(|e| HostError::msg(e))
+        kernel::write_new(&mut self.caller, bytes).map_err(HostError::msg)
     }
 
     /// Copies `text` into a new block.
@@ -146,7 +146,7 @@ impl<'a> CurrentPlugin<'a> {
             .data_mut()
             .vars
             .set(key, value)
-            .map_err(|e| HostError::msg(e))
+            .map_err(HostError::msg)
     }
 
     /// Logs a line as the plug-in would.

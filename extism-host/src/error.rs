@@ -50,16 +50,14 @@ pub enum Error {
 
     /// A module imports something this host does not provide, or provides
     /// with another type.
-    #[error("plug-in `{plugin}`: module `{module}` imports `{import_module}::{import_name}` {signature}, {reason}")]
+    #[error("plug-in `{plugin}`: module `{module}` imports `{import}` {signature}, {reason}")]
     Link {
         /// The plug-in's name.
         plugin: String,
         /// The importing module's name.
         module: String,
-        /// The import's module name, e.g. `extism:host/user`.
-        import_module: String,
-        /// The import's field name.
-        import_name: String,
+        /// The import as `module::name`, e.g. `extism:host/user::kv_read`.
+        import: String,
         /// The import's wasm type, e.g. `func (i64) -> (i64)`.
         signature: String,
         /// Why it cannot be satisfied.

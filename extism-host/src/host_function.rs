@@ -50,7 +50,7 @@ impl ValType {
         }
     }
 
-    fn from_slot(self, slot: u64) -> Val {
+    fn slot_to_val(self, slot: u64) -> Val {
         match self {
             ValType::I32 => Val::I32(slot as u32 as i32),
             ValType::I64 => Val::I64(slot as i64),
@@ -187,7 +187,7 @@ impl HostFunction {
                     let mut plugin = CurrentPlugin::new(caller);
                     f(&mut plugin, stack).map_err(|e| failure(&label, e))?;
                     for ((ret, ty), slot) in rets.iter_mut().zip(&result_types).zip(stack.iter()) {
-                        *ret = ty.from_slot(*slot);
+                        *ret = ty.slot_to_val(*slot);
                     }
                     Ok(())
                 },

@@ -150,8 +150,7 @@ pub(crate) fn plan(
             .map_err(|reason| Error::Link {
                 plugin: plugin.to_string(),
                 module: name.clone(),
-                import_module: import.module().to_string(),
-                import_name: import.name().to_string(),
+                import: format!("{}::{}", import.module(), import.name()),
                 signature: describe(&import.ty()),
                 reason,
             })?;
