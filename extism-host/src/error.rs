@@ -218,6 +218,15 @@ pub enum Error {
         source: extism_codec::Error,
     },
 
+    /// No pooled instance became free in time.
+    #[error("plug-in `{plugin}`: no pooled instance became free within {timeout_ms} ms")]
+    PoolTimeout {
+        /// The plug-in's name.
+        plugin: String,
+        /// How long the checkout waited.
+        timeout_ms: u64,
+    },
+
     /// Anything else wasmtime reported.
     #[error("plug-in `{plugin}`: {message}")]
     Runtime {
@@ -267,6 +276,7 @@ impl Error {
             | Error::Vars { plugin, .. }
             | Error::Reentrant { plugin }
             | Error::Codec { plugin, .. }
+            | Error::PoolTimeout { plugin, .. }
             | Error::Runtime { plugin, .. } => Some(plugin),
             Error::Manifest(_) | Error::WasmSource { .. } | Error::HashMismatch { .. } => None,
         }

@@ -45,6 +45,7 @@ mod log;
 mod manifest;
 mod outcome;
 mod plugin;
+mod pool;
 mod source;
 mod store;
 mod timer;
@@ -63,6 +64,7 @@ pub use manifest::{
     DEFAULT_MAX_VAR_BYTES,
 };
 pub use plugin::{CancelHandle, Plugin};
+pub use pool::{Pool, PoolBuilder, PoolMetrics, PooledPlugin};
 
 /// Encodings of values that cross the boundary (the `extism-codec` crate).
 pub use extism_codec as codec;

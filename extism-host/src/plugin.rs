@@ -42,6 +42,8 @@ pub struct Plugin {
     timeout: Option<Duration>,
     /// Fuel the last call used, when fuel is metered.
     fuel_consumed: Option<u64>,
+    /// Calls made on this instance (pools retire instances by it).
+    calls: u64,
 }
 
 /// Work left for the start of the next call.
@@ -138,6 +140,7 @@ impl Plugin {
             pending: Pending::Nothing,
             timeout,
             fuel_consumed: None,
+            calls: 0,
         }
     }
 
@@ -252,6 +255,7 @@ impl Plugin {
             Pending::Recycle => self.reinstantiate(true)?,
         }
         let export = self.export(name)?;
+        self.calls += 1;
         let inner = &self.compiled.inner;
         let plugin = inner.info.name.clone();
         let cx_error = |e: wasmtime::Error, store: &Store<StoreData>| {
@@ -380,6 +384,11 @@ impl Plugin {
     /// `timeout_ms` is the default; None: no limit).
     pub fn set_timeout(&mut self, timeout: Option<Duration>) {
         self.timeout = timeout;
+    }
+
+    /// How many calls this plug-in has run.
+    pub fn calls(&self) -> u64 {
+        self.calls
     }
 
     /// The fuel the last call used, when the plug-in has a fuel limit.

@@ -96,3 +96,79 @@ fn run(shared: Weak<Shared>, engine: wasmtime::EngineWeak) {
         drop(guard);
     }
 }
+
+/// Wakes async tasks at their deadlines (pool checkouts with a timeout),
+/// from one shared thread that sleeps until the earliest one.
+struct WakeQueue {
+    entries: Mutex<BinaryHeap<Reverse<WakeEntry>>>,
+    wake: Condvar,
+}
+
+struct WakeEntry {
+    at: Instant,
+    seq: u64,
+    waker: std::task::Waker,
+}
+
+impl PartialEq for WakeEntry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+impl Eq for WakeEntry {}
+impl PartialOrd for WakeEntry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for WakeEntry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+/// Calls `waker.wake()` at `at`.
+pub(crate) fn wake_at(at: Instant, waker: std::task::Waker) {
+    static QUEUE: std::sync::OnceLock<Arc<WakeQueue>> = std::sync::OnceLock::new();
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let queue = QUEUE.get_or_init(|| {
+        let queue = Arc::new(WakeQueue {
+            entries: Mutex::new(BinaryHeap::new()),
+            wake: Condvar::new(),
+        });
+        let q = queue.clone();
+        let spawned = std::thread::Builder::new()
+            .name("extism-host-wake".into())
+            .spawn(move || run_wake_queue(&q));
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the wake-up thread: {e}; async timeouts will not fire");
+        }
+        queue
+    });
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    lock(&queue.entries).push(Reverse(WakeEntry { at, seq, waker }));
+    queue.wake.notify_one();
+}
+
+fn run_wake_queue(queue: &WakeQueue) {
+    let mut entries = lock(&queue.entries);
+    loop {
+        let now = Instant::now();
+        while entries.peek().is_some_and(|Reverse(e)| e.at <= now) {
+            if let Some(Reverse(entry)) = entries.pop() {
+                entry.waker.wake();
+            }
+        }
+        entries = match entries.peek() {
+            Some(Reverse(next)) => {
+                let wait = next.at.saturating_duration_since(now);
+                queue
+                    .wake
+                    .wait_timeout(entries, wait)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0
+            }
+            None => queue.wake.wait(entries).unwrap_or_else(|p| p.into_inner()),
+        };
+    }
+}

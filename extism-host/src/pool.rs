@@ -1,0 +1,438 @@
+//! A bounded pool of instances of one compiled plug-in, shared by threads
+//! and async tasks.
+//!
+//! Waiting is first come, first served, without polling: a returned instance
+//! (or the right to create one) is handed straight to the oldest waiter, which
+//! is woken by `unpark` (threads) or its `Waker` (tasks).
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use crate::compiled::CompiledPlugin;
+use crate::error::{Error, Result};
+use crate::plugin::Plugin;
+
+/// Options of a [`Pool`].
+#[derive(Debug, Clone)]
+pub struct PoolBuilder {
+    max_instances: usize,
+    max_calls_per_instance: Option<u64>,
+}
+
+impl Default for PoolBuilder {
+    fn default() -> Self {
+        PoolBuilder {
+            max_instances: std::thread::available_parallelism().map_or(4, |n| n.get()),
+            max_calls_per_instance: None,
+        }
+    }
+}
+
+impl PoolBuilder {
+    /// At most this many instances exist at once (default: the number of
+    /// CPUs). Checkouts beyond it wait.
+    pub fn max_instances(mut self, n: usize) -> Self {
+        self.max_instances = n.max(1);
+        self
+    }
+
+    /// Replaces an instance by a fresh one after it served this many calls
+    /// (default: never; instances are also replaced after a trap, see
+    /// [`PluginBuilder::with_recycle_after_trap`](crate::PluginBuilder::with_recycle_after_trap)).
+    pub fn max_calls_per_instance(mut self, calls: u64) -> Self {
+        self.max_calls_per_instance = Some(calls.max(1));
+        self
+    }
+
+    /// A pool of instances of `compiled`; none is created until needed.
+    pub fn build(self, compiled: CompiledPlugin) -> Pool {
+        Pool {
+            inner: Arc::new(PoolInner {
+                compiled,
+                options: self,
+                state: Mutex::new(PoolState::default()),
+                metrics: Counters::default(),
+            }),
+        }
+    }
+}
+
+/// A `Send + Sync` pool of instances of one [`CompiledPlugin`].
+///
+/// ```no_run
+/// use extism_host::{Manifest, PluginBuilder, PoolBuilder, Wasm};
+/// use std::time::Duration;
+///
+/// let compiled = PluginBuilder::new(Manifest::new([Wasm::file("reflect.wasm")])).compile()?;
+/// let pool = PoolBuilder::default().max_instances(4).build(compiled);
+/// std::thread::scope(|s| {
+///     for _ in 0..8 {
+///         s.spawn(|| {
+///             let mut plugin = pool.get(Duration::from_secs(1)).expect("an instance");
+///             assert_eq!(plugin.call_bytes("reflect", b"hi").expect("call"), b"hi");
+///         });
+///     }
+/// });
+/// # Ok::<(), extism_host::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Pool {
+    inner: Arc<PoolInner>,
+}
+
+struct PoolInner {
+    compiled: CompiledPlugin,
+    options: PoolBuilder,
+    state: Mutex<PoolState>,
+    metrics: Counters,
+}
+
+#[derive(Default)]
+struct PoolState {
+    idle: Vec<Plugin>,
+    /// Instances in existence or being created (idle + in use + creating).
+    live: usize,
+    waiters: VecDeque<Arc<Waiter>>,
+}
+
+#[derive(Default)]
+struct Counters {
+    checkouts: AtomicU64,
+    waits: AtomicU64,
+    timeouts: AtomicU64,
+    created: AtomicU64,
+    retired: AtomicU64,
+}
+
+/// What a waiter is given: an idle instance, or the right to create one.
+enum Grant {
+    Instance(Box<Plugin>),
+    Create,
+}
+
+/// One queued checkout.
+struct Waiter {
+    slot: Mutex<WaiterSlot>,
+}
+
+#[derive(Default)]
+struct WaiterSlot {
+    grant: Option<Grant>,
+    /// Who to wake when the grant arrives.
+    wake: Option<Wake>,
+}
+
+enum Wake {
+    Thread(std::thread::Thread),
+    Task(Waker),
+}
+
+/// A snapshot of a pool's use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolMetrics {
+    /// Instances checked out now.
+    pub in_use: usize,
+    /// Instances waiting in the pool.
+    pub idle: usize,
+    /// Checkouts waiting now.
+    pub waiting: usize,
+    /// Checkouts so far.
+    pub checkouts: u64,
+    /// Checkouts that had to wait.
+    pub waits: u64,
+    /// Checkouts that gave up after their timeout.
+    pub timeouts: u64,
+    /// Instances created.
+    pub created: u64,
+    /// Instances dropped for having served `max_calls_per_instance` calls.
+    pub retired: u64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section leaves the state consistent, so a panic in one
+    // (there is no user code inside) does not make the pool unusable.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Pool {
+    /// The compiled plug-in the pool instantiates.
+    pub fn compiled(&self) -> &CompiledPlugin {
+        &self.inner.compiled
+    }
+
+    /// Checks out an instance, waiting up to `timeout` for one.
+    ///
+    /// # Errors
+    /// [`Error::PoolTimeout`] when none became free in time; instantiation
+    /// errors when a new instance had to be created.
+    pub fn get(&self, timeout: Duration) -> Result<PooledPlugin> {
+        let deadline = Instant::now() + timeout;
+        let grant = match self.try_grant() {
+            Ok(grant) => grant,
+            Err(waiter) => {
+                self.inner.metrics.waits.fetch_add(1, Ordering::Relaxed);
+                loop {
+                    {
+                        let mut slot = lock(&waiter.slot);
+                        if let Some(grant) = slot.grant.take() {
+                            break grant;
+                        }
+                        slot.wake = Some(Wake::Thread(std::thread::current()));
+                    }
+                    let now = Instant::now();
+                    if now >= deadline {
+                        if let Some(grant) = self.abandon(&waiter) {
+                            break grant;
+                        }
+                        return Err(self.timeout_error(timeout));
+                    }
+                    std::thread::park_timeout(deadline - now);
+                }
+            }
+        };
+        self.fulfil(grant)
+    }
+
+    /// Checks out an instance, waiting asynchronously (fairly, with the
+    /// blocking [`get`](Self::get) callers) up to `timeout`.
+    ///
+    /// The timeout is measured when the future is polled, so it works on any
+    /// executor; dropping the future gives up the place in the queue.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn get_async(&self, timeout: Duration) -> Result<PooledPlugin> {
+        let grant = match self.try_grant() {
+            Ok(grant) => grant,
+            Err(waiter) => {
+                self.inner.metrics.waits.fetch_add(1, Ordering::Relaxed);
+                let wait = WaitGrant {
+                    pool: self,
+                    waiter: Some(waiter),
+                };
+                match with_timeout(wait, timeout).await {
+                    Some(grant) => grant,
+                    None => return Err(self.timeout_error(timeout)),
+                }
+            }
+        };
+        self.fulfil(grant)
+    }
+
+    /// The pool's use right now.
+    pub fn metrics(&self) -> PoolMetrics {
+        let state = lock(&self.inner.state);
+        let m = &self.inner.metrics;
+        PoolMetrics {
+            in_use: state.live - state.idle.len(),
+            idle: state.idle.len(),
+            waiting: state.waiters.len(),
+            checkouts: m.checkouts.load(Ordering::Relaxed),
+            waits: m.waits.load(Ordering::Relaxed),
+            timeouts: m.timeouts.load(Ordering::Relaxed),
+            created: m.created.load(Ordering::Relaxed),
+            retired: m.retired.load(Ordering::Relaxed),
+        }
+    }
+
+    fn timeout_error(&self, timeout: Duration) -> Error {
+        self.inner.metrics.timeouts.fetch_add(1, Ordering::Relaxed);
+        Error::PoolTimeout {
+            plugin: self.inner.compiled.name().to_string(),
+            timeout_ms: timeout.as_millis().try_into().unwrap_or(u64::MAX),
+        }
+    }
+
+    /// An immediate grant, or a place at the back of the queue.
+    fn try_grant(&self) -> std::result::Result<Grant, Arc<Waiter>> {
+        self.inner.metrics.checkouts.fetch_add(1, Ordering::Relaxed);
+        let mut state = lock(&self.inner.state);
+        if state.waiters.is_empty() {
+            if let Some(plugin) = state.idle.pop() {
+                return Ok(Grant::Instance(Box::new(plugin)));
+            }
+            if state.live < self.inner.options.max_instances {
+                state.live += 1;
+                return Ok(Grant::Create);
+            }
+        }
+        let waiter = Arc::new(Waiter {
+            slot: Mutex::new(WaiterSlot::default()),
+        });
+        state.waiters.push_back(waiter.clone());
+        Err(waiter)
+    }
+
+    /// Leaves the queue; returns the grant if one arrived meanwhile.
+    fn abandon(&self, waiter: &Arc<Waiter>) -> Option<Grant> {
+        let mut state = lock(&self.inner.state);
+        state.waiters.retain(|w| !Arc::ptr_eq(w, waiter));
+        // Still under the pool lock: see `release`.
+        let grant = lock(&waiter.slot).grant.take();
+        drop(state);
+        grant
+    }
+
+    /// Turns a grant into a checked-out instance.
+    fn fulfil(&self, grant: Grant) -> Result<PooledPlugin> {
+        let plugin = match grant {
+            Grant::Instance(plugin) => plugin,
+            Grant::Create => match self.inner.compiled.instantiate() {
+                Ok(plugin) => {
+                    self.inner.metrics.created.fetch_add(1, Ordering::Relaxed);
+                    Box::new(plugin)
+                }
+                Err(e) => {
+                    // Pass the right to create on, or give the place back.
+                    self.release(None);
+                    return Err(e);
+                }
+            },
+        };
+        Ok(PooledPlugin {
+            pool: self.clone(),
+            plugin: Some(plugin),
+        })
+    }
+
+    /// Gives an instance (or, with None, the right to create one) to the
+    /// oldest waiter, or back to the pool.
+    fn release(&self, plugin: Option<Box<Plugin>>) {
+        let retire = |p: &Plugin| {
+            self.inner
+                .options
+                .max_calls_per_instance
+                .is_some_and(|max| p.calls() >= max)
+        };
+        let plugin = match plugin {
+            Some(p) if retire(&p) => {
+                self.inner.metrics.retired.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+            other => other,
+        };
+        let mut state = lock(&self.inner.state);
+        if let Some(waiter) = state.waiters.pop_front() {
+            let grant = match plugin {
+                Some(p) => Grant::Instance(p),
+                None => Grant::Create,
+            };
+            // The grant is placed while the pool is locked, so a waiter that
+            // gives up (which takes the same lock first) either is still
+            // queued or finds the grant in its slot: nothing is lost.
+            let mut slot = lock(&waiter.slot);
+            slot.grant = Some(grant);
+            let wake = slot.wake.take();
+            drop(slot);
+            drop(state);
+            match wake {
+                Some(Wake::Thread(t)) => t.unpark(),
+                Some(Wake::Task(w)) => w.wake(),
+                None => {}
+            }
+            return;
+        }
+        match plugin {
+            Some(p) => state.idle.push(*p),
+            None => state.live -= 1,
+        }
+    }
+}
+
+/// Waits for a grant in an async checkout; leaving the queue when dropped.
+struct WaitGrant<'a> {
+    pool: &'a Pool,
+    waiter: Option<Arc<Waiter>>,
+}
+
+impl Future for WaitGrant<'_> {
+    type Output = Grant;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Grant> {
+        let Some(waiter) = self.waiter.clone() else {
+            return Poll::Pending;
+        };
+        let mut slot = lock(&waiter.slot);
+        if let Some(grant) = slot.grant.take() {
+            drop(slot);
+            self.waiter = None;
+            return Poll::Ready(grant);
+        }
+        slot.wake = Some(Wake::Task(cx.waker().clone()));
+        Poll::Pending
+    }
+}
+
+impl Drop for WaitGrant<'_> {
+    fn drop(&mut self) {
+        if let Some(waiter) = self.waiter.take() {
+            // Cancelled or timed out: a grant that arrived meanwhile must not
+            // be lost.
+            match self.pool.abandon(&waiter) {
+                Some(Grant::Instance(p)) => self.pool.release(Some(p)),
+                Some(Grant::Create) => self.pool.release(None),
+                None => {}
+            }
+        }
+    }
+}
+
+/// Runs `future` until it completes or `timeout` passes, on any async
+/// runtime: the shared wake-up thread of `timer.rs` wakes the task at the
+/// deadline.
+async fn with_timeout<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
+    let deadline = Instant::now() + timeout;
+    let mut future = std::pin::pin!(future);
+    let mut scheduled = false;
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(v) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        if Instant::now() >= deadline {
+            return Poll::Ready(None);
+        }
+        if !scheduled {
+            crate::timer::wake_at(deadline, cx.waker().clone());
+            scheduled = true;
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// An instance checked out of a [`Pool`]; it goes back when dropped.
+pub struct PooledPlugin {
+    pool: Pool,
+    plugin: Option<Box<Plugin>>,
+}
+
+impl Deref for PooledPlugin {
+    type Target = Plugin;
+
+    fn deref(&self) -> &Plugin {
+        // Present until drop.
+        self.plugin
+            .as_deref()
+            .expect("a pooled plug-in is present until dropped")
+    }
+}
+
+impl DerefMut for PooledPlugin {
+    fn deref_mut(&mut self) -> &mut Plugin {
+        self.plugin
+            .as_deref_mut()
+            .expect("a pooled plug-in is present until dropped")
+    }
+}
+
+impl Drop for PooledPlugin {
+    fn drop(&mut self) {
+        self.pool.release(self.plugin.take());
+    }
+}
