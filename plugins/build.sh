@@ -52,6 +52,15 @@ build_rust() {
   install_wasm "$u/reflect.wasm" reflect.rust.wasm
   install_wasm "$u/kitchen.wasm" kitchen.rust.wasm
   install_wasm "$w/fs.wasm" fs.rust-wasi.wasm
+  build_host_fn_args
+}
+
+# host_fn_args is a workspace of its own (rust/host_fn_args/Cargo.toml).
+build_host_fn_args() {
+  log "Rust (extism-pdk): host_fn_args, wasm32-unknown-unknown"
+  (cd "$here/rust/host_fn_args" && cargo-wasm build --locked --release --target wasm32-unknown-unknown)
+  install_wasm "$here/rust/host_fn_args/target/wasm32-unknown-unknown/release/host_fn_args.wasm" \
+    host_fn_args.rust.wasm
 }
 
 build_as() {

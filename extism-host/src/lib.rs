@@ -68,3 +68,5 @@ pub use pool::{Pool, PoolBuilder, PoolMetrics, PooledPlugin};
 
 /// Encodings of values that cross the boundary (the `extism-codec` crate).
 pub use extism_codec as codec;
+
+pub use extism_macros::host_fn;

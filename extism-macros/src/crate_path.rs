@@ -35,6 +35,23 @@ fn resolve_codec(find: impl Fn(&str) -> Option<FoundCrate>) -> TokenStream {
     }
 }
 
+/// The path of extism-host for code generated in the crate being compiled: `::<name>` when
+/// the crate depends on `extism-host` (under any name), otherwise `::extism_host`, which
+/// gives a clear "unresolved crate" error. Inside extism-host itself (its integration
+/// tests, examples and doctests, which are other crates) the path is `::extism_host` too.
+/// extism-codec is then reached through its re-export, `<host>::codec`.
+pub(crate) fn host() -> TokenStream {
+    resolve_host(proc_macro_crate::crate_name("extism-host").ok())
+}
+
+/// [`host`], with the lookup of `extism-host` among the dependencies given as `found`.
+fn resolve_host(found: Option<FoundCrate>) -> TokenStream {
+    match found {
+        Some(FoundCrate::Name(name)) => absolute(&name),
+        Some(FoundCrate::Itself) | None => quote!(::extism_host),
+    }
+}
+
 /// `::name`, for a crate name as written in `Cargo.toml` (already with `_` for `-`).
 fn absolute(name: &str) -> TokenStream {
     let ident = syn::parse_str::<syn::Ident>(name)
@@ -92,6 +109,21 @@ mod tests {
     #[test]
     fn fallback() {
         assert_eq!(resolved(&[]), ":: extism_codec");
+    }
+
+    #[test]
+    fn host_renamed_itself_and_missing() {
+        let name = |name: &str| Some(FoundCrate::Name(name.to_string()));
+        assert_eq!(
+            resolve_host(name("extism_host")).to_string(),
+            ":: extism_host"
+        );
+        assert_eq!(resolve_host(name("host")).to_string(), ":: host");
+        assert_eq!(
+            resolve_host(Some(FoundCrate::Itself)).to_string(),
+            ":: extism_host"
+        );
+        assert_eq!(resolve_host(None).to_string(), ":: extism_host");
     }
 
     #[test]

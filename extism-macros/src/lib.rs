@@ -3,6 +3,8 @@
 //! - `#[derive(Codec)]`: implements `extism_codec::Encode` and `extism_codec::Decode`
 //!   through JSON, MessagePack or `bytemuck::Pod`. Use it through its re-export,
 //!   `extism_codec::Codec` (or `extism_host::codec::Codec`), where it is documented.
+//! - `#[host_fn]`: makes a plain Rust function an Extism host function. Use it through
+//!   its re-export, `extism_host::host_fn`.
 //!
 //! Each macro lives in its own module, split into `parse` (attributes into a typed model
 //! that keeps the original tokens for spans), `validate` (rules that need the whole
@@ -14,6 +16,7 @@
 mod codec;
 mod crate_path;
 mod ctxt;
+mod host_fn;
 #[cfg(test)]
 mod snapshot;
 
@@ -24,4 +27,134 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Codec, attributes(codec))]
 pub fn derive_codec(input: TokenStream) -> TokenStream {
     codec::derive(input.into()).into()
+}
+
+/// Makes a plain Rust function an Extism host function, and keeps it callable as one.
+///
+/// ```
+/// use std::collections::HashMap;
+///
+/// use extism_host::{host_fn, Manifest, PluginBuilder, Wasm};
+///
+/// #[derive(Default)]
+/// struct KvStore(HashMap<String, Vec<u8>>);
+///
+/// /// `kv_read(key) -> value` for plug-ins; an absent key reads as empty.
+/// #[host_fn]
+/// fn kv_read(#[state] store: &KvStore, key: &str) -> Vec<u8> {
+///     store.0.get(key).cloned().unwrap_or_default()
+/// }
+///
+/// #[host_fn]
+/// fn kv_write(#[state] store: &mut KvStore, key: &str, value: &[u8]) {
+///     store.0.insert(key.to_string(), value.to_vec());
+/// }
+///
+/// // One line per function to register it:
+/// let builder = PluginBuilder::new(Manifest::new([Wasm::file("count_vowels_kvstore.wasm")]))
+///     .with_state(KvStore::default())
+///     .with_function(kv_read::host_function())
+///     .with_function(kv_write::host_function());
+///
+/// // Still a plain Rust function:
+/// let mut store = KvStore::default();
+/// kv_write(&mut store, "count", &[3]);
+/// assert_eq!(kv_read(&store, "count"), [3]);
+/// ```
+///
+/// # Parameters
+///
+/// In this order:
+///
+/// 1. Optionally, the plug-in calling: `&CurrentPlugin` or `&mut CurrentPlugin`
+///    (`extism_host::CurrentPlugin`, recognised by its name), for its memory, vars,
+///    config or log.
+/// 2. Optionally, states marked `#[state]`: `#[state] name: &T` or `&mut T` borrows the
+///    value lent with `PluginBuilder::with_state(T)` (or `Plugin::set_state`) for the
+///    call, without wrapping it in `Arc<Mutex<_>>`. The marker is what makes a parameter
+///    a state: an unmarked `&T` is an argument decoded from the plug-in, and an unmarked
+///    `&mut T` is rejected. A plug-in without a state of type `T` fails the call with
+///    `Error::HostFunction` naming the host function and `T`.
+/// 3. The arguments the plug-in passes, in the order of the wasm signature. Each type
+///    implements `extism_codec::Decode` (`&str`, `String`, `&[u8]`, `Vec<u8>`, numbers,
+///    `bool`, `Option<T>`, `Json<T>`, `Msgpack<T>`, `Pod<T>`, `#[derive(Codec)]`
+///    types...) and is decoded from the memory block whose offset the plug-in passes.
+///    Borrowed types (`&str`, `&[u8]`, `PodSlice<T>`) point into the plug-in's memory,
+///    without a copy, unless the function takes `&mut CurrentPlugin`: it could then write
+///    to that memory, so each argument is decoded from a copy of its block.
+///
+/// At most eight arguments (what `HostFunction::wrap` takes); any pattern may name them.
+///
+/// # Result
+///
+/// - `()` (or no return type): the function has no wasm result.
+/// - `T`: encoded with `extism_codec::Encode` into a new block, whose offset is the wasm
+///   result (0 when the encoding is empty, e.g. `None` or `""`).
+/// - `Result<T, E>`, or any type written `...Result<T>` (`io::Result<T>`): `Ok(T)` as
+///   above; `Err(e)` converts into `HostError` (any `std::error::Error + Send + Sync`, or
+///   `HostError` itself), traps the plug-in, and fails the call with
+///   `Error::HostFunction { host_function, message, .. }`, where `host_function` is
+///   `namespace::name` and `message` the error's text with its sources. The plug-in
+///   stays usable.
+///
+/// # Wasm signature
+///
+/// By default it is exactly what extism-pdk's `#[host_fn] extern "ExtismHost" { ... }`
+/// (and the reference runtime's `host_fn!`) uses: every argument is an `i64` block offset,
+/// numbers included (their little-endian bytes, as the PDK's `ToBytes` writes them), and
+/// any result but `()` is an `i64` block offset. `fn add(a: i32, b: i32) -> i32` imports
+/// as `(i64, i64) -> i64`, matching the PDK declaration `fn add(a: i32, b: i32) -> i32;`.
+///
+/// With `numbers = "wasm"`, arguments and results written as `i32`, `u32`, `i64`, `u64`,
+/// `f32` or `f64` are wasm values instead, as in hand-written imports (Go's
+/// `//go:wasmimport`, C, AssemblyScript, WAT): `fn add(a: i32, b: i32) -> i32` imports as
+/// `(i32, i32) -> i32` and `fn put(key: &str, n: u64)` as `(i64, i64)`. The macro sees
+/// tokens only: a type alias of a number is decoded from a block.
+///
+/// # Options
+///
+/// `#[host_fn(name = "...", namespace = "...", numbers = "block" | "wasm")]`, each at most
+/// once: the import name (default: the function's name), the import module (default:
+/// `extism:host/user`), and how numbers travel (default: `"block"`).
+///
+/// # What it generates
+///
+/// The function, unchanged but for the `#[state]` markers, and an item of the same name in
+/// the type namespace, `enum kv_read {}`, whose `kv_read::host_function()` returns the
+/// `HostFunction`. Its body is what one would write by hand with `HostFunction::wrap`, so
+/// it costs the same:
+///
+/// ```
+/// # use extism_host::{codec::{Decode, Encode}, HostError, HostFunction, CurrentPlugin};
+/// # #[derive(Default)] struct KvStore(std::collections::HashMap<String, Vec<u8>>);
+/// # fn kv_read(store: &KvStore, key: &str) -> Vec<u8> { Vec::new() }
+/// HostFunction::wrap(
+///     "kv_read",
+///     |plugin: &mut CurrentPlugin<'_>, key: u64| -> Result<u64, HostError> {
+///         plugin.with_state(|plugin, store: &mut KvStore| -> Result<u64, HostError> {
+///             let key: &str = Decode::decode(plugin.read_bytes(key)?)?;
+///             let result = kv_read(&*store, key);
+///             plugin.write_bytes(&Encode::encode(&result)?)
+///         })?
+///     },
+/// );
+/// ```
+///
+/// Generated code names extism-host by an absolute path (as renamed in `Cargo.toml`), so
+/// it does not depend on the user's imports.
+///
+/// # Compile errors
+///
+/// Reported all at once, at the offending tokens: applied to something other than a
+/// function; unknown, duplicate, malformed or empty options; `async`, `unsafe`, variadic,
+/// or with type or const parameters; a `self` receiver (free functions only: the
+/// generated item cannot stand in an `impl` block); the current plug-in by value or twice;
+/// a `#[state]` with arguments, on a non-reference or on the current plug-in, or twice on
+/// the same type; an unmarked `&mut` argument; a `#[cfg]` parameter; a context parameter
+/// after an argument; more than eight arguments; `impl Trait` types. A type that does not
+/// implement `Decode`/`Encode`, or an error that does not convert into `HostError`, is
+/// reported by rustc at that type.
+#[proc_macro_attribute]
+pub fn host_fn(args: TokenStream, item: TokenStream) -> TokenStream {
+    host_fn::attribute(args.into(), item.into()).into()
 }

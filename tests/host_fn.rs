@@ -1,0 +1,512 @@
+//! `#[host_fn]` end to end: host functions written as plain Rust functions, called by
+//! plug-ins built with the Rust PDK (whose `#[host_fn] extern "ExtismHost"` declarations
+//! fix the wasm signatures) and by WAT modules (for `numbers = "wasm"`).
+//!
+//! * `count_vowels_kvstore.rust.wasm`: the kv store scenario (state lent with
+//!   `with_state`, read through `&T`, written through `&mut T`).
+//! * `host_fn_args.rust.wasm`: numbers of every wasm type, text, JSON, POD, a function
+//!   without result, one without arguments, one that fails.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use extism_host::codec::{bytemuck, Codec, Json};
+use extism_host::{
+    host_fn, CurrentPlugin, Error, HostError, Manifest, Plugin, PluginBuilder, Wasm,
+};
+use serde::{Deserialize, Serialize};
+
+fn plugin_wasm(file: &str) -> Wasm {
+    Wasm::file(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("plugins/wasm")
+            .join(file),
+    )
+}
+
+// ------------------------------------------------------------------------- kv store
+
+/// The host's store: the plug-in keeps its running total here.
+#[derive(Debug, Default)]
+struct KvStore {
+    map: HashMap<String, Vec<u8>>,
+}
+
+/// A refused key.
+#[derive(Debug)]
+struct KvError(String);
+
+impl fmt::Display for KvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key `{}` is reserved", self.0)
+    }
+}
+
+impl std::error::Error for KvError {}
+
+/// `kv_read(key) -> value`: the stored bytes, empty (offset 0) when absent.
+#[host_fn]
+fn kv_read(#[state] store: &KvStore, key: &str) -> Result<Vec<u8>, KvError> {
+    if key.starts_with("reserved/") {
+        return Err(KvError(key.to_string()));
+    }
+    Ok(store.map.get(key).cloned().unwrap_or_default())
+}
+
+/// `kv_write(key, value)`.
+#[host_fn]
+fn kv_write(#[state] store: &mut KvStore, key: &str, value: &[u8]) {
+    store.map.insert(key.to_string(), value.to_vec());
+}
+
+#[derive(Deserialize)]
+struct Report {
+    count: u32,
+    total: u32,
+}
+
+fn kv_plugin() -> Plugin {
+    PluginBuilder::new(Manifest::new([plugin_wasm(
+        "count_vowels_kvstore.rust.wasm",
+    )]))
+    .with_state(KvStore::default())
+    .with_function(kv_read::host_function())
+    .with_function(kv_write::host_function())
+    .build()
+    .expect("the kv plug-in links against the #[host_fn] functions")
+}
+
+#[test]
+fn kv_store_totals_3_6_9() {
+    let mut plugin = kv_plugin();
+    let mut totals = Vec::new();
+    for _ in 0..3 {
+        let Json(report): Json<Report> = plugin.call("count_vowels", "Hello, World!").unwrap();
+        assert_eq!(report.count, 3);
+        totals.push(report.total);
+    }
+    assert_eq!(totals, [3, 6, 9]);
+    let store = plugin.state::<KvStore>().expect("the store is still lent");
+    assert_eq!(store.map["count-vowels"], 9u32.to_le_bytes());
+    assert_eq!(store.map.len(), 1);
+}
+
+#[test]
+fn host_fns_are_plain_functions_too() {
+    let mut store = KvStore::default();
+    kv_write(&mut store, "k", b"v");
+    assert_eq!(kv_read(&store, "k").unwrap(), b"v");
+    assert!(kv_read(&store, "reserved/x").is_err());
+    assert_eq!(kv_read::host_function().name(), "kv_read");
+    assert_eq!(kv_read::host_function().namespace(), "extism:host/user");
+}
+
+#[test]
+fn missing_state_names_the_type_and_the_function() {
+    let mut plugin = PluginBuilder::new(Manifest::new([plugin_wasm(
+        "count_vowels_kvstore.rust.wasm",
+    )]))
+    .with_name("kv")
+    .with_function(kv_read::host_function())
+    .with_function(kv_write::host_function())
+    .build()
+    .unwrap();
+    let error = plugin.call_bytes("count_vowels", b"aaa").unwrap_err();
+    let Error::HostFunction {
+        host_function,
+        message,
+        ..
+    } = &error
+    else {
+        panic!("expected a host-function error, got {error:?}");
+    };
+    assert_eq!(host_function, "extism:host/user::kv_read");
+    assert!(
+        message.contains("no state of type `host_fn::KvStore`"),
+        "{message}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("plug-in `kv`: function `count_vowels`: host function `extism:host/user::kv_read` failed: no state of type `host_fn::KvStore`"),
+        "{error}"
+    );
+    // Lending the state afterwards makes the next call work.
+    plugin.set_state(KvStore::default());
+    plugin.call_bytes("count_vowels", b"aaa").unwrap();
+}
+
+// ------------------------------------------------- numbers, text, JSON, POD, errors
+
+#[host_fn]
+fn add_i32(a: i32, b: i32) -> i32 {
+    a.wrapping_add(b)
+}
+
+#[host_fn]
+fn mul_i64(a: i64, b: i64) -> i64 {
+    a.wrapping_mul(b)
+}
+
+#[host_fn]
+fn max_u32(a: u32, b: u32) -> u32 {
+    a.max(b)
+}
+
+#[host_fn]
+fn sum_u64(a: u64, b: u64) -> u64 {
+    a.wrapping_add(b)
+}
+
+#[host_fn]
+fn half_f32(x: f32) -> f32 {
+    x / 2.0
+}
+
+#[host_fn]
+fn hypot_f64(a: f64, b: f64) -> f64 {
+    a.hypot(b)
+}
+
+/// Text in, text out, with the calling plug-in read through `&CurrentPlugin`.
+#[host_fn]
+fn greet(plugin: &CurrentPlugin<'_>, name: &str) -> String {
+    format!(
+        "Hello, {name}, from the host of `{}`!",
+        plugin.plugin_name()
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Point {
+    x: i32,
+    y: i32,
+}
+
+/// JSON arguments, taken apart by the parameters' patterns.
+#[host_fn]
+fn translate(Json(point): Json<Point>, Json(by): Json<Point>) -> Json<Point> {
+    Json(Point {
+        x: point.x + by.x,
+        y: point.y + by.y,
+    })
+}
+
+/// A POD value: the bytes of a `#[repr(C)]` struct.
+#[derive(Debug, Clone, Copy, PartialEq, Codec)]
+#[codec(pod)]
+#[repr(C)]
+struct Vertex {
+    pos: [f32; 3],
+    id: u32,
+}
+
+// SAFETY: `[f32; 3]` and `u32` are `Pod`, and `#[repr(C)]` leaves no padding (16 bytes).
+unsafe impl bytemuck::Zeroable for Vertex {}
+// SAFETY: as above.
+unsafe impl bytemuck::Pod for Vertex {}
+
+#[host_fn]
+fn scale_vertex(vertex: Vertex, factor: f32) -> Vertex {
+    Vertex {
+        pos: vertex.pos.map(|c| c * factor),
+        id: vertex.id + 1,
+    }
+}
+
+/// What `record` received, lent as state.
+#[derive(Debug, Default)]
+struct Events(Vec<String>);
+
+/// No result; writes a var through `&mut CurrentPlugin` while holding a state and an
+/// argument decoded from the plug-in's memory.
+#[host_fn]
+fn record(
+    plugin: &mut CurrentPlugin<'_>,
+    #[state] events: &mut Events,
+    event: &str,
+) -> Result<(), HostError> {
+    events.0.push(event.to_string());
+    plugin.set_var("last_event", event.as_bytes())
+}
+
+/// Fails with an error that has a source.
+#[host_fn]
+fn fail(message: String) -> Result<String, HostError> {
+    if message == "ok" {
+        return Ok("fine".into());
+    }
+    let cause = std::io::Error::other(message);
+    Err(HostError::from(Wrapped(cause)))
+}
+
+#[derive(Debug)]
+struct Wrapped(std::io::Error);
+
+impl fmt::Display for Wrapped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the host refused")
+    }
+}
+
+impl std::error::Error for Wrapped {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counter(u64);
+
+/// No arguments; a number result in a block.
+#[host_fn(name = "next_id")]
+fn next_identifier(#[state] counter: &mut Counter) -> u64 {
+    counter.0 += 1;
+    counter.0
+}
+
+fn args_plugin() -> Plugin {
+    PluginBuilder::new(Manifest::new([plugin_wasm("host_fn_args.rust.wasm")]))
+        .with_name("args")
+        .with_state(Events::default())
+        .with_state(Counter(41))
+        .with_function(add_i32::host_function())
+        .with_function(mul_i64::host_function())
+        .with_function(max_u32::host_function())
+        .with_function(sum_u64::host_function())
+        .with_function(half_f32::host_function())
+        .with_function(hypot_f64::host_function())
+        .with_function(greet::host_function())
+        .with_function(translate::host_function())
+        .with_function(scale_vertex::host_function())
+        .with_function(record::host_function())
+        .with_function(fail::host_function())
+        .with_function(next_identifier::host_function())
+        .build()
+        .expect("every PDK import matches the signature #[host_fn] generates")
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct NumberResults {
+    add_i32: i32,
+    mul_i64: i64,
+    max_u32: u32,
+    sum_u64: u64,
+    half_f32: f32,
+    hypot_f64: f64,
+}
+
+#[test]
+fn numbers_of_every_wasm_type() {
+    let mut plugin = args_plugin();
+    let input = serde_json::json!({
+        "a": i32::MAX, "b": 1,
+        "x": -3_000_000_000i64, "y": 3,
+        "u": 7, "v": u32::MAX,
+        "p": u64::MAX - 1, "q": 1,
+        "f": 5.0, "g": 3.0, "h": 4.0,
+    });
+    let Json(results): Json<NumberResults> = plugin.call("numbers", Json(input)).unwrap();
+    assert_eq!(
+        results,
+        NumberResults {
+            add_i32: i32::MIN,
+            mul_i64: -9_000_000_000,
+            max_u32: u32::MAX,
+            sum_u64: u64::MAX,
+            half_f32: 2.5,
+            hypot_f64: 5.0,
+        }
+    );
+}
+
+#[test]
+fn strings_with_the_current_plugin() {
+    let mut plugin = args_plugin();
+    let output: String = plugin.call("strings", "Ada").unwrap();
+    assert_eq!(output, "Hello, Ada, from the host of `args`!");
+    // Empty text is offset 0 on the way in.
+    let output: String = plugin.call("strings", "").unwrap();
+    assert_eq!(output, "Hello, , from the host of `args`!");
+}
+
+#[test]
+fn json_arguments_and_result() {
+    let mut plugin = args_plugin();
+    let input = serde_json::json!({"point": {"x": 1, "y": 2}, "by": {"x": 10, "y": -20}});
+    let Json(point): Json<Point> = plugin.call("json", Json(input)).unwrap();
+    assert_eq!(point, Point { x: 11, y: -18 });
+}
+
+#[test]
+fn pod_argument_and_result() {
+    let mut plugin = args_plugin();
+    let input = serde_json::json!({"pos": [1.0, -2.0, 0.5], "id": 7, "factor": 2.0});
+    let Json(vertex): Json<serde_json::Value> = plugin.call("pod", Json(input)).unwrap();
+    assert_eq!(
+        vertex,
+        serde_json::json!({"pos": [2.0, -4.0, 1.0], "id": 8})
+    );
+}
+
+#[test]
+fn unit_result_state_and_mut_plugin() {
+    let mut plugin = args_plugin();
+    for event in ["started", "stopped"] {
+        let output = plugin.call_bytes("record_event", event.as_bytes()).unwrap();
+        assert_eq!(output, b"");
+    }
+    assert_eq!(plugin.state::<Events>().unwrap().0, ["started", "stopped"]);
+    assert_eq!(plugin.var("last_event"), Some(&b"stopped"[..]));
+}
+
+#[test]
+fn no_arguments_and_a_renamed_import() {
+    let mut plugin = args_plugin();
+    let ids: String = plugin.call("next_ids", "3").unwrap();
+    assert_eq!(ids, "42,43,44");
+    assert_eq!(plugin.state::<Counter>().unwrap().0, 44);
+}
+
+#[test]
+fn an_err_fails_the_call_and_the_next_call_works() {
+    let mut plugin = args_plugin();
+    let error = plugin.call_bytes("fail_with", b"disk full").unwrap_err();
+    let Error::HostFunction {
+        plugin: name,
+        function,
+        host_function,
+        message,
+    } = &error
+    else {
+        panic!("expected a host-function error, got {error:?}");
+    };
+    assert_eq!(name, "args");
+    assert_eq!(function, "fail_with");
+    assert_eq!(host_function, "extism:host/user::fail");
+    assert_eq!(message, "the host refused: disk full");
+    assert_eq!(
+        error.to_string(),
+        "plug-in `args`: function `fail_with`: host function `extism:host/user::fail` failed: \
+         the host refused: disk full"
+    );
+
+    let output: String = plugin.call("fail_with", "ok").unwrap();
+    assert_eq!(output, "fine");
+    let output: String = plugin.call("strings", "again").unwrap();
+    assert_eq!(output, "Hello, again, from the host of `args`!");
+}
+
+#[test]
+fn an_argument_that_does_not_decode_fails_the_call() {
+    // `hypot_f64` takes 8-byte blocks; a WAT plug-in passes 3 bytes.
+    let wat = r#"(module
+        (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+        (import "extism:host/user" "hypot_f64" (func $hypot (param i64 i64) (result i64)))
+        (func (export "run") (result i32)
+            (drop (call $hypot (call $alloc (i64.const 3)) (call $alloc (i64.const 8))))
+            (i32.const 0)))"#;
+    let mut plugin = PluginBuilder::from_wasm(wat)
+        .with_function(hypot_f64::host_function())
+        .build()
+        .unwrap();
+    let error = plugin.call_bytes("run", b"").unwrap_err();
+    let Error::HostFunction { message, .. } = &error else {
+        panic!("expected a host-function error, got {error:?}");
+    };
+    assert!(
+        message.contains("expected exactly 8 bytes for `f64`, found 3 bytes"),
+        "{message}"
+    );
+}
+
+// ------------------------------------------------------------- numbers = "wasm"
+
+/// Numbers as wasm values, mixed with a block argument and a state.
+#[host_fn(numbers = "wasm", namespace = "math")]
+fn scale(#[state] factor: &Factor, x: f64, times: u32, label: &str) -> Result<f64, HostError> {
+    if label.is_empty() {
+        return Err(HostError::msg("empty label"));
+    }
+    Ok(x * factor.0 * f64::from(times))
+}
+
+struct Factor(f64);
+
+#[host_fn(numbers = "wasm", name = "add")]
+fn add_wasm(a: i32, b: i64) -> i64 {
+    i64::from(a) + b
+}
+
+/// Writes the i64 that `body` leaves on the stack as the output (8 bytes, little-endian).
+fn wasm_numbers_plugin(body: &str) -> Plugin {
+    let wat = format!(
+        r#"(module
+        (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+        (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+        (import "extism:host/env" "store_u64" (func $store_u64 (param i64 i64)))
+        (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+        (import "math" "scale" (func $scale (param f64 i32 i64) (result f64)))
+        (import "extism:host/user" "add" (func $add (param i32 i64) (result i64)))
+        (func $label (result i64) (local $o i64)
+            (local.set $o (call $alloc (i64.const 1)))
+            (call $store_u8 (local.get $o) (i32.const 120))
+            (local.get $o))
+        (func (export "run") (result i32) (local $out i64)
+            (local.set $out (call $alloc (i64.const 8)))
+            (call $store_u64 (local.get $out) {body})
+            (call $output_set (local.get $out) (i64.const 8))
+            (i32.const 0)))"#
+    );
+    PluginBuilder::from_wasm(wat)
+        .with_state(Factor(1.5))
+        .with_function(scale::host_function())
+        .with_function(add_wasm::host_function())
+        .build()
+        .expect("the imports match the signatures of numbers = \"wasm\"")
+}
+
+#[test]
+fn numbers_as_wasm_values() {
+    let mut plugin = wasm_numbers_plugin("(call $add (i32.const -2) (i64.const 5000000000))");
+    let sum: i64 = plugin.call("run", "").unwrap();
+    assert_eq!(sum, 4_999_999_998);
+
+    let mut plugin = wasm_numbers_plugin(
+        "(i64.reinterpret_f64 (call $scale (f64.const 2) (i32.const 3) (call $label)))",
+    );
+    let bits: u64 = plugin.call("run", "").unwrap();
+    assert_eq!(f64::from_bits(bits), 9.0);
+}
+
+#[test]
+fn numbers_as_wasm_values_err() {
+    let mut plugin = wasm_numbers_plugin(
+        "(i64.reinterpret_f64 (call $scale (f64.const 2) (i32.const 3) (i64.const 0)))",
+    );
+    let error = plugin.call_bytes("run", b"").unwrap_err();
+    let Error::HostFunction {
+        host_function,
+        message,
+        ..
+    } = &error
+    else {
+        panic!("expected a host-function error, got {error:?}");
+    };
+    assert_eq!(host_function, "math::scale");
+    assert_eq!(message, "empty label");
+}
+
+#[test]
+fn a_mismatched_import_is_a_link_error() {
+    // The PDK convention would import `add` as (i64, i64) -> i64.
+    let wat = r#"(module
+        (import "extism:host/user" "add" (func (param i64 i64) (result i64))))"#;
+    let error = PluginBuilder::from_wasm(wat)
+        .with_function(add_wasm::host_function())
+        .build()
+        .err()
+        .expect("the import does not match");
+    assert!(matches!(error, Error::Link { .. }), "{error:?}");
+}
