@@ -224,6 +224,7 @@ impl CompiledPlugin {
             http: HttpState::new(inner.http.clone()),
             states,
             function: None,
+            context: None,
         };
         let mut store = Store::new(inner.engine.wasmtime(), data);
         store.limiter(|data| &mut data.limiter);

@@ -155,6 +155,12 @@ impl<'a> CurrentPlugin<'a> {
         data.log.emit(&data.info.name, level, message);
     }
 
+    /// The context the host lent to the running call, if it is a `T` (see
+    /// [`Plugin::call_with_context`](crate::Plugin::call_with_context)).
+    pub fn context<T: 'static>(&mut self) -> Option<&mut T> {
+        self.caller.data_mut().context.as_mut()?.get_mut()
+    }
+
     /// The host's state of type `T` (see
     /// [`PluginBuilder::with_state`](crate::PluginBuilder::with_state)).
     pub fn state<T: 'static>(&self) -> Option<&T> {

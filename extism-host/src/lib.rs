@@ -31,6 +31,7 @@
 
 mod builder;
 mod compiled;
+mod context;
 mod current_plugin;
 mod engine;
 mod env;

@@ -7,7 +7,7 @@ use crate::host_function::HostFunctionFailure;
 use crate::limits::{Interruption, MemoryLimitExceeded};
 
 /// Context for one failed call.
-pub(crate) struct CallContext<'a> {
+pub(crate) struct FailedCall<'a> {
     pub(crate) plugin: &'a str,
     pub(crate) function: &'a str,
     /// The text of the error block, if the plug-in set one.
@@ -18,7 +18,7 @@ pub(crate) struct CallContext<'a> {
 }
 
 /// The outcome of a trap or host error that ended a call.
-pub(crate) fn from_wasmtime(cx: CallContext<'_>, error: wasmtime::Error) -> Error {
+pub(crate) fn from_wasmtime(cx: FailedCall<'_>, error: wasmtime::Error) -> Error {
     let plugin = cx.plugin.to_string();
     let function = cx.function.to_string();
     if let Some(interruption) = cx.interruption {

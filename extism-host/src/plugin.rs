@@ -8,12 +8,13 @@ use wasmtime::{Instance, Store, TypedFunc};
 
 use crate::builder::PluginBuilder;
 use crate::compiled::CompiledPlugin;
+use crate::context::CallContext;
 use crate::error::{Error, Result};
 use crate::host_function::HostFunction;
 use crate::kernel;
 use crate::limits::CancelState;
 use crate::manifest::Manifest;
-use crate::outcome::{self, CallContext};
+use crate::outcome::{self, FailedCall};
 use crate::store::StoreData;
 
 /// A plug-in instance: its own memory, vars and kernel, ready to call.
@@ -172,7 +173,11 @@ impl Plugin {
     /// error, returned a non-zero code, trapped, hit a limit, timed out or was
     /// cancelled. The plug-in stays usable after any of these.
     pub fn call_bytes(&mut self, name: &str, input: &[u8]) -> Result<&[u8]> {
-        let (offset, len) = self.call_raw(name, input)?;
+        let (offset, len) = self.call_raw(name, input, None)?;
+        self.output(name, offset, len)
+    }
+
+    fn output(&self, name: &str, offset: u64, len: u64) -> Result<&[u8]> {
         kernel::range(&self.store, offset, len).map_err(|e| Error::Runtime {
             plugin: self.name().to_string(),
             message: format!("function `{name}`: output {e}"),
@@ -216,6 +221,56 @@ impl Plugin {
         O::decode(output).map_err(codec_error)
     }
 
+    /// Calls the export `name` like [`call`](Self::call), lending `context`
+    /// to the host functions the plug-in calls during this call; they reach
+    /// it with [`CurrentPlugin::context`](crate::CurrentPlugin::context). The
+    /// plug-in never sees it.
+    ///
+    /// ```no_run
+    /// use extism_host::{CurrentPlugin, HostFunction, Manifest, PluginBuilder, Wasm};
+    ///
+    /// struct Request { user: String, lookups: u32 }
+    ///
+    /// let whoami = HostFunction::wrap("whoami", |plugin: &mut CurrentPlugin<'_>, _arg: u64| {
+    ///     let request = plugin.context::<Request>().ok_or_else(|| extism_host::HostError::msg("no request"))?;
+    ///     request.lookups += 1;
+    ///     let user = request.user.clone();
+    ///     plugin.write_bytes(user.as_bytes())
+    /// });
+    /// let mut plugin = PluginBuilder::new(Manifest::new([Wasm::file("greeter.wasm")]))
+    ///     .with_function(whoami)
+    ///     .build()?;
+    /// let mut request = Request { user: "ada".into(), lookups: 0 };
+    /// let greeting: String = plugin.call_with_context("greet", "", &mut request)?;
+    /// assert_eq!(request.lookups, 1);
+    /// # Ok::<(), extism_host::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`call`](Self::call).
+    pub fn call_with_context<'a, I, O, C>(
+        &'a mut self,
+        name: &str,
+        input: I,
+        context: &mut C,
+    ) -> Result<O>
+    where
+        I: extism_codec::Encode,
+        O: extism_codec::Decode<'a>,
+        C: Send + 'static,
+    {
+        let plugin = self.compiled.inner.info.name.clone();
+        let codec_error = |source| Error::Codec {
+            plugin: plugin.to_string(),
+            function: name.to_string(),
+            source,
+        };
+        let bytes = input.encode().map_err(codec_error)?;
+        let (offset, len) = self.call_raw(name, &bytes, Some(CallContext::lend(context)))?;
+        let output = self.output(name, offset, len)?;
+        O::decode(output).map_err(codec_error)
+    }
+
     fn export(&mut self, name: &str) -> Result<Export> {
         if let Some(export) = self.exports.get(name) {
             return Ok(export.clone());
@@ -248,7 +303,12 @@ impl Plugin {
     }
 
     /// Runs one call and returns the output range.
-    fn call_raw(&mut self, name: &str, input: &[u8]) -> Result<(u64, u64)> {
+    fn call_raw(
+        &mut self,
+        name: &str,
+        input: &[u8],
+        context: Option<CallContext>,
+    ) -> Result<(u64, u64)> {
         match self.pending {
             Pending::Nothing => {}
             Pending::Reset => self.reinstantiate(false)?,
@@ -260,7 +320,7 @@ impl Plugin {
         let plugin = inner.info.name.clone();
         let cx_error = |e: wasmtime::Error, store: &Store<StoreData>| {
             outcome::from_wasmtime(
-                CallContext {
+                FailedCall {
                     plugin: &plugin,
                     function: name,
                     error_text: None,
@@ -275,6 +335,7 @@ impl Plugin {
         kernel::load_input(&mut self.store, input).map_err(|e| cx_error(e, &self.store))?;
 
         let data = self.store.data_mut();
+        data.context = context;
         data.function = Some(export.name.clone());
         data.deadline.fired = None;
         data.deadline.cancel.begin_call();
@@ -296,6 +357,7 @@ impl Plugin {
         };
 
         let data = self.store.data_mut();
+        data.context = None;
         data.deadline.cancel.end_call();
         data.deadline.deadline = None;
         data.function = None;
@@ -336,7 +398,7 @@ impl Plugin {
                     return Ok(self.store.data().kernel.output());
                 }
                 Err(outcome::from_wasmtime(
-                    CallContext {
+                    FailedCall {
                         plugin: &plugin,
                         function: name,
                         error_text,

@@ -32,6 +32,8 @@ pub(crate) struct StoreData {
     pub(crate) states: States,
     /// The export being called, for error messages from host functions.
     pub(crate) function: Option<Arc<str>>,
+    /// The host's context for the running call, if it lent one.
+    pub(crate) context: Option<crate::context::CallContext>,
 }
 
 impl StoreData {
@@ -91,6 +93,7 @@ impl StoreData {
             http: crate::http::HttpState::new(Arc::new(policy)),
             states: States::default(),
             function: None,
+            context: None,
         }
     }
 }
