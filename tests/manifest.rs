@@ -1,0 +1,393 @@
+//! The manifest: its JSON form, the errors it reports, module hashes and
+//! sources, and plug-ins made of several modules.
+
+mod common;
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use extism_host::{Error, Manifest, Plugin, PluginBuilder, Wasm};
+
+fn manifest_error(json: &str) -> String {
+    match Manifest::from_json(json) {
+        Err(Error::Manifest(message)) => message,
+        other => panic!("expected Error::Manifest for {json}, got {other:?}"),
+    }
+}
+
+// ------------------------------------------------------------------ JSON
+
+#[test]
+fn json_round_trip_keeps_every_field() {
+    let manifest = Manifest::new([
+        Wasm::file("/plugins/main.wasm")
+            .with_name("main")
+            .with_hash("ab".repeat(32)),
+        Wasm::data(b"\0asm\x01\0\0\0".to_vec()).with_name("lib"),
+        Wasm::url("http://127.0.0.1:1/x.wasm").with_name("remote"),
+    ])
+    .with_config("vowels", "aeiouAEIOU")
+    .with_config("unicode", "héllo ✓")
+    .with_allowed_host("*.example.org")
+    .with_allowed_path("ro:/tmp", "/data")
+    .with_max_pages(16)
+    .with_max_var_bytes(0)
+    .with_max_http_response_bytes(100)
+    .with_timeout(Duration::from_millis(1500));
+    let json = manifest.to_json();
+    let again = Manifest::from_json(&json).expect("our own JSON reads back");
+    assert_eq!(again, manifest);
+    // The JSON is the Extism format other SDKs read.
+    let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(value["wasm"][0]["path"], "/plugins/main.wasm");
+    assert_eq!(value["wasm"][1]["data"], "AGFzbQEAAAA=");
+    assert_eq!(value["wasm"][2]["url"], "http://127.0.0.1:1/x.wasm");
+    assert_eq!(value["memory"]["max_pages"], 16);
+    assert_eq!(value["memory"]["max_var_bytes"], 0);
+    assert_eq!(value["timeout_ms"], 1500);
+    assert_eq!(value["allowed_paths"]["ro:/tmp"], "/data");
+}
+
+#[test]
+fn json_from_another_sdk_reads() {
+    let manifest = Manifest::from_json(
+        r#"{
+            "wasm": [{"url": "https://example.org/p.wasm", "method": "POST",
+                      "headers": {"authorization": "token"}, "hash": "00"}],
+            "memory": {"max_pages": 4},
+            "config": {"a": "b"},
+            "allowed_hosts": ["example.org"],
+            "timeout_ms": 5
+        }"#,
+    )
+    .expect("a manifest with every kind of field");
+    match &manifest.wasm[0] {
+        Wasm::Url { request, meta } => {
+            assert_eq!(request.url, "https://example.org/p.wasm");
+            assert_eq!(request.method.as_deref(), Some("POST"));
+            assert_eq!(request.headers["authorization"], "token");
+            assert_eq!(meta.hash.as_deref(), Some("00"));
+            assert_eq!(meta.name, None);
+        }
+        other => panic!("not a url entry: {other:?}"),
+    }
+    assert_eq!(manifest.memory.max_pages, Some(4));
+    assert_eq!(manifest.memory.max_var_bytes, None);
+    assert_eq!(manifest.timeout_ms, Some(5));
+    assert_eq!(
+        manifest.allowed_hosts.as_deref(),
+        Some(&["example.org".to_string()][..])
+    );
+    // Absent optional fields stay absent.
+    let minimal = Manifest::from_json(r#"{"wasm": [{"path": "a.wasm"}]}"#).expect("minimal");
+    assert_eq!(minimal, Manifest::new([Wasm::file("a.wasm")]));
+}
+
+#[test]
+fn json_errors_name_the_field() {
+    let message = manifest_error(r#"{"wasm": [], "timeout": 5}"#);
+    assert!(message.contains("unknown field `timeout`"), "{message}");
+    let message = manifest_error(r#"{"wasm": [], "memory": {"max_page": 5}}"#);
+    assert!(message.contains("unknown field `max_page`"), "{message}");
+    let message = manifest_error(r#"{"wasm": [], "memory": {"max_pages": "many"}}"#);
+    assert!(message.contains("invalid type"), "{message}");
+    let message = manifest_error(r#"{"wasm": [], "timeout_ms": -1}"#);
+    assert!(message.contains("invalid value"), "{message}");
+    let message = manifest_error(r#"{"wasm": [{"path": "a.wasm", "nmae": "x"}]}"#);
+    assert!(message.contains("nmae"), "{message}");
+    let message = manifest_error(r#"{"wasm": [{"name": "x"}]}"#);
+    assert!(message.contains("`path`, `data` or `url`"), "{message}");
+    let message = manifest_error(r#"{"wasm": [{"path": "a.wasm", "url": "http://x/"}]}"#);
+    assert!(message.contains("only one of"), "{message}");
+    let message = manifest_error(r#"{"wasm": [{"path": "a.wasm", "method": "GET"}]}"#);
+    assert!(message.contains("`method`"), "{message}");
+    let message = manifest_error(r#"{"wasm": [{"data": "not base64!"}]}"#);
+    assert!(message.contains("base64"), "{message}");
+    // The Display of the error says it is the manifest.
+    let err = Manifest::from_json(r#"{"wasm": 5}"#).expect_err("`wasm` is not a list");
+    assert!(err.to_string().starts_with("invalid manifest"), "{err}");
+}
+
+#[test]
+fn data_as_a_raw_pointer_is_rejected() {
+    // The reference dereferences {"ptr", "len"} as a host pointer; a manifest
+    // that may come from outside the process must never do that.
+    let message = manifest_error(r#"{"wasm": [{"data": {"ptr": 4096, "len": 8}}]}"#);
+    assert!(message.contains("raw host pointer"), "{message}");
+    assert!(message.contains("base64"), "{message}");
+}
+
+#[test]
+fn data_entries_load_wasm_and_wat() {
+    let wasm = std::fs::read(common::plugin_path("count_vowels.rust.wasm")).expect("the plug-in");
+    let json = format!(
+        r#"{{"wasm": [{{"data": "{}"}}], "config": {{"vowels": "aeiouyAEIOUY"}}}}"#,
+        base64::engine::general_purpose::STANDARD.encode(&wasm)
+    );
+    let manifest = Manifest::from_json(&json).expect("base64 data");
+    let mut plugin = Plugin::new(manifest, [], false).expect("loads from data");
+    let output = plugin
+        .call_bytes("count_vowels", b"Yellow, World!")
+        .expect("count_vowels");
+    // The manifest's config reaches the plug-in.
+    assert_eq!(output, br#"{"count":4,"total":4,"vowels":"aeiouyAEIOUY"}"#);
+
+    let wat = r#"(module (func (export "zero") (result i32) (i32.const 0)))"#;
+    let mut plugin = Plugin::new(Manifest::new([Wasm::data(wat)]), [], false).expect("WAT text");
+    assert_eq!(plugin.call_bytes("zero", b"").expect("zero"), b"");
+}
+
+#[test]
+fn timeout_from_json_is_in_force() {
+    let json = format!(
+        r#"{{"wasm": [{{"path": {:?}}}], "timeout_ms": 150}}"#,
+        common::plugin_path("kitchen.rust.wasm")
+    );
+    let manifest = Manifest::from_json(&json).expect("manifest");
+    let mut plugin = Plugin::new(manifest, [], false).expect("kitchen loads");
+    assert_eq!(plugin.timeout(), Some(Duration::from_millis(150)));
+    match plugin.call_bytes("infinite_loop", b"") {
+        Err(Error::Timeout { timeout_ms, .. }) => assert_eq!(timeout_ms, 150),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+}
+
+// ------------------------------------------------------------------ sources and hashes
+
+#[test]
+fn hash_is_checked() {
+    let path = common::plugin_path("count_vowels.rust.wasm");
+    let bytes = std::fs::read(&path).expect("the plug-in");
+    let good = common::sha256_hex(&bytes);
+
+    let manifest = Manifest::new([Wasm::file(&path).with_hash(&good)]);
+    let mut plugin = Plugin::new(manifest, [], false).expect("the right hash loads");
+    plugin
+        .call_bytes("count_vowels", b"a")
+        .expect("and the plug-in runs");
+
+    let bad = "0".repeat(64);
+    let err = Plugin::new(
+        Manifest::new([Wasm::file(&path).with_hash(&bad)]),
+        [],
+        false,
+    )
+    .err()
+    .expect("a wrong hash cannot load");
+    let shown = err.to_string();
+    match err {
+        Error::HashMismatch {
+            module,
+            expected,
+            found,
+        } => {
+            assert_eq!(module, "main");
+            assert_eq!(expected, bad);
+            assert_eq!(found, good);
+        }
+        other => panic!("expected a hash mismatch, got {other:?}"),
+    }
+    assert!(shown.contains(&good) && shown.contains(&bad), "{shown}");
+
+    // The hash is lower-case hex, compared as text: upper case is a mismatch.
+    let upper = Manifest::new([Wasm::data(bytes).with_hash(good.to_uppercase())]);
+    assert!(matches!(
+        Plugin::new(upper, [], false),
+        Err(Error::HashMismatch { .. })
+    ));
+}
+
+#[test]
+fn missing_file_error_names_the_path() {
+    let path = common::repo_path("plugins/wasm/does-not-exist.wasm");
+    let err = Plugin::new(Manifest::new([Wasm::file(&path)]), [], false)
+        .err()
+        .expect("a missing file cannot load");
+    let shown = err.to_string();
+    match &err {
+        Error::WasmSource {
+            module,
+            source_name,
+            cause,
+        } => {
+            assert_eq!(module, "main");
+            assert!(
+                source_name.contains(&*path.to_string_lossy()),
+                "{source_name}"
+            );
+            assert!(!cause.is_empty());
+        }
+        other => panic!("expected Error::WasmSource, got {other:?}"),
+    }
+    assert!(shown.contains("does-not-exist.wasm"), "{shown}");
+}
+
+#[test]
+fn invalid_wasm_is_a_compile_error() {
+    let manifest = Manifest::new([Wasm::data(b"\0asm\x01\0\0\0garbage".to_vec())]);
+    match Plugin::new(manifest, [], false) {
+        Err(Error::Compile { module, .. }) => assert_eq!(module, "main"),
+        other => panic!("expected Error::Compile, got {:?}", other.err()),
+    }
+}
+
+#[test]
+fn no_modules_is_a_manifest_error() {
+    match Plugin::new(Manifest::default(), [], false) {
+        Err(Error::Manifest(message)) => assert!(message.contains("no wasm"), "{message}"),
+        other => panic!("expected Error::Manifest, got {:?}", other.err()),
+    }
+}
+
+// ------------------------------------------------------------------ several modules
+
+/// A library module: `answer() -> 42`, and `emit(byte)` which outputs one
+/// byte through the kernel it shares with the main module.
+const LIB: &str = r#"
+(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (func (export "answer") (result i32) (i32.const 42))
+  (func (export "emit") (param $byte i32)
+    (local $p i64)
+    (local.set $p (call $alloc (i64.const 1)))
+    (call $store_u8 (local.get $p) (local.get $byte))
+    (call $output_set (local.get $p) (i64.const 1))))
+"#;
+
+/// The main module: imports `lib` by name and outputs `answer() + 1`.
+const MAIN: &str = r#"
+(module
+  (import "lib" "answer" (func $answer (result i32)))
+  (import "lib" "emit" (func $emit (param i32)))
+  (func (export "run") (result i32)
+    (call $emit (i32.add (call $answer) (i32.const 1)))
+    (i32.const 0)))
+"#;
+
+fn run_output(manifest: Manifest) -> Result<Vec<u8>, Error> {
+    let mut plugin = Plugin::new(manifest, [], false)?;
+    plugin.call_bytes("run", b"").map(<[u8]>::to_vec)
+}
+
+#[test]
+fn main_imports_a_named_module() {
+    let manifest = Manifest::new([
+        Wasm::data(LIB).with_name("lib"),
+        Wasm::data(MAIN).with_name("main"),
+    ]);
+    assert_eq!(run_output(manifest).expect("linked by name"), [43]);
+
+    // Order does not matter: dependencies are instantiated first.
+    let manifest = Manifest::new([
+        Wasm::data(MAIN).with_name("main"),
+        Wasm::data(LIB).with_name("lib"),
+    ]);
+    assert_eq!(run_output(manifest).expect("main listed first"), [43]);
+}
+
+#[test]
+fn the_last_module_becomes_main() {
+    // No entry is called `main`: the last one is the plug-in.
+    let manifest = Manifest::new([
+        Wasm::data(LIB).with_name("lib"),
+        Wasm::data(MAIN).with_name("app"),
+    ]);
+    let plugin = Plugin::new(manifest.clone(), [], false).expect("loads");
+    assert!(plugin.function_exists("run"));
+    // `answer` is the library's export, not the plug-in's.
+    assert!(!plugin.function_exists("answer"));
+    assert_eq!(run_output(manifest).expect("runs"), [43]);
+
+    // An unnamed last entry is `main` too.
+    let manifest = Manifest::new([Wasm::data(LIB).with_name("lib"), Wasm::data(MAIN)]);
+    assert_eq!(run_output(manifest).expect("unnamed main"), [43]);
+
+    // A single entry is `main` whatever its name.
+    let single = r#"(module (func (export "run") (result i32) (i32.const 0)))"#;
+    let manifest = Manifest::new([Wasm::data(single).with_name("lib")]);
+    assert_eq!(run_output(manifest).expect("single module"), b"");
+}
+
+#[test]
+fn duplicate_module_names_are_rejected() {
+    // Two unnamed entries are both `main`.
+    let manifest = Manifest::new([Wasm::data(LIB), Wasm::data(MAIN)]);
+    match Plugin::new(manifest, [], false) {
+        Err(Error::Manifest(message)) => {
+            assert!(
+                message.contains("duplicate module name `main`"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a duplicate-name error, got {:?}", other.err()),
+    }
+    let manifest = Manifest::new([
+        Wasm::data(LIB).with_name("lib"),
+        Wasm::data(LIB).with_name("lib"),
+        Wasm::data(MAIN),
+    ]);
+    match Plugin::new(manifest, [], false) {
+        Err(Error::Manifest(message)) => assert!(message.contains("`lib`"), "{message}"),
+        other => panic!("expected a duplicate-name error, got {:?}", other.err()),
+    }
+    // The kernel's namespace is not a module name.
+    let manifest = Manifest::new([
+        Wasm::data(LIB).with_name("extism:host/env"),
+        Wasm::data(MAIN),
+    ]);
+    assert!(matches!(
+        Plugin::new(manifest, [], false),
+        Err(Error::Manifest(_))
+    ));
+}
+
+#[test]
+fn an_import_from_a_missing_export_is_a_link_error() {
+    let main = r#"
+    (module
+      (import "lib" "nope" (func (result i32)))
+      (func (export "run") (result i32) (i32.const 0)))
+    "#;
+    let manifest = Manifest::new([Wasm::data(LIB).with_name("lib"), Wasm::data(main)]);
+    let err = Plugin::new(manifest, [], false)
+        .err()
+        .expect("lib has no export `nope`");
+    match &err {
+        Error::Link {
+            module,
+            import,
+            signature,
+            ..
+        } => {
+            assert_eq!(module, "main");
+            assert_eq!(import, "lib::nope");
+            assert_eq!(signature, "(func () -> (i32))");
+        }
+        other => panic!("expected Error::Link, got {other:?}"),
+    }
+    assert!(err.to_string().contains("lib::nope"), "{err}");
+}
+
+#[test]
+fn modules_share_one_kernel_and_host_functions() {
+    // The library reads the call's input; the main module outputs it.
+    let lib = r#"
+    (module
+      (import "extism:host/env" "input_length" (func $len (result i64)))
+      (func (export "input_len") (result i64) (call $len)))
+    "#;
+    let main = r#"
+    (module
+      (import "lib" "input_len" (func $input_len (result i64)))
+      (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+      (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+      (func (export "run") (result i32)
+        (call $output_set (call $input_offset) (call $input_len))
+        (i32.const 0)))
+    "#;
+    let manifest = Manifest::new([Wasm::data(lib).with_name("lib"), Wasm::data(main)]);
+    let mut plugin = PluginBuilder::new(manifest).build().expect("loads");
+    assert_eq!(plugin.call_bytes("run", b"shared").expect("run"), b"shared");
+}
