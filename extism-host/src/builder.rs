@@ -39,6 +39,7 @@ pub struct PluginBuilder {
     pub(crate) http_response_headers: bool,
     pub(crate) http_timeout: Option<Duration>,
     pub(crate) recycle_after_trap: bool,
+    pub(crate) asyncness: bool,
     pub(crate) states: Vec<StateInit>,
 }
 
@@ -58,6 +59,7 @@ impl PluginBuilder {
             http_response_headers: false,
             http_timeout: Some(Duration::from_secs(30)),
             recycle_after_trap: true,
+            asyncness: false,
             states: Vec::new(),
         }
     }
@@ -154,6 +156,18 @@ impl PluginBuilder {
         self
     }
 
+    /// Builds the plug-in for async use: instances are created with
+    /// [`build_async`](Self::build_async) /
+    /// [`CompiledPlugin::instantiate_async`](crate::CompiledPlugin::instantiate_async)
+    /// and called with [`Plugin::call_async`](crate::Plugin::call_async); host
+    /// functions may be async ([`HostFunction::wrap_async`](crate::HostFunction::wrap_async)),
+    /// WASI runs without blocking, and a running call yields to the executor
+    /// every few milliseconds, so it never holds a worker thread for long.
+    pub fn with_async(mut self, enabled: bool) -> Self {
+        self.asyncness = enabled;
+        self
+    }
+
     /// Lends `state` to the plug-in's host functions, which reach it with
     /// [`CurrentPlugin::state_mut`](crate::CurrentPlugin::state_mut) (or a
     /// `&mut T` parameter with `#[host_fn]`). One value per type.
@@ -182,5 +196,16 @@ impl PluginBuilder {
     pub fn build(self) -> Result<Plugin> {
         let (compiled, states) = CompiledPlugin::new(self)?;
         compiled.instantiate_with(states)
+    }
+
+    /// Compiles and instantiates the plug-in asynchronously (required with
+    /// [`with_async`](Self::with_async)).
+    ///
+    /// # Errors
+    /// As [`build`](Self::build).
+    pub async fn build_async(self) -> Result<Plugin> {
+        let (compiled, states) = CompiledPlugin::new(self)?;
+        let (store, main) = compiled.new_store_async(states).await?;
+        Ok(Plugin::new_instance(compiled, store, main))
     }
 }

@@ -55,6 +55,7 @@ pub(crate) struct CompiledInner {
     pub(crate) log: LogSink,
     pub(crate) runtime: GuestRuntime,
     pub(crate) recycle_after_trap: bool,
+    pub(crate) asyncness: bool,
 }
 
 type StateInit = Box<dyn FnOnce(&mut States) + Send>;
@@ -74,6 +75,7 @@ impl CompiledPlugin {
             http_response_headers,
             http_timeout,
             recycle_after_trap,
+            asyncness,
             states,
         } = builder;
         let engine = match (engine, fuel_limit) {
@@ -98,7 +100,14 @@ impl CompiledPlugin {
                 })?;
             modules.push((source.name, module));
         }
-        let linker = linker::build_linker(&engine, &functions, wasi)?;
+        if let Some(f) = functions.iter().find(|f| f.is_async() && !asyncness) {
+            return Err(Error::Manifest(format!(
+                "host function `{}::{}` is async: build plug-in `{plugin_name}` with PluginBuilder::with_async(true)",
+                f.namespace(),
+                f.name()
+            )));
+        }
+        let linker = linker::build_linker(&engine, &functions, wasi, asyncness)?;
         let plan = linker::plan(&engine, &plugin_name, linker, modules, wasi)?;
         let main = plan
             .modules
@@ -145,6 +154,7 @@ impl CompiledPlugin {
             },
             runtime,
             recycle_after_trap,
+            asyncness,
         };
         Ok((
             CompiledPlugin {
@@ -206,6 +216,54 @@ impl CompiledPlugin {
         &self,
         state_inits: Vec<StateInit>,
     ) -> Result<(Store<StoreData>, Instance)> {
+        if self.inner.asyncness {
+            return Err(self.needs_async("instantiate_async / build_async"));
+        }
+        crate::blocking::now_or_never(self.new_store_in(state_inits, false)).unwrap_or_else(|| {
+            Err(Error::Runtime {
+                plugin: self.name().to_string(),
+                message: "synchronous instantiation suspended".into(),
+            })
+        })
+    }
+
+    pub(crate) async fn new_store_async(
+        &self,
+        state_inits: Vec<StateInit>,
+    ) -> Result<(Store<StoreData>, Instance)> {
+        self.new_store_in(state_inits, self.inner.asyncness).await
+    }
+
+    /// The error for a synchronous API used on an async plug-in.
+    pub(crate) fn needs_async(&self, instead: &str) -> Error {
+        Error::Runtime {
+            plugin: self.name().to_string(),
+            message: format!(
+                "this plug-in was built with PluginBuilder::with_async(true) (it has async host functions): use {instead}"
+            ),
+        }
+    }
+
+    /// Whether the plug-in was built for async use.
+    pub fn is_async(&self) -> bool {
+        self.inner.asyncness
+    }
+
+    /// A new, independent instance, created asynchronously (required for
+    /// plug-ins built with [`PluginBuilder::with_async`]).
+    ///
+    /// # Errors
+    /// As [`instantiate`](Self::instantiate).
+    pub async fn instantiate_async(&self) -> Result<Plugin> {
+        let (store, main) = self.new_store_async(Vec::new()).await?;
+        Ok(Plugin::new_instance(self.clone(), store, main))
+    }
+
+    async fn new_store_in(
+        &self,
+        state_inits: Vec<StateInit>,
+        asyncness: bool,
+    ) -> Result<(Store<StoreData>, Instance)> {
         let inner = &*self.inner;
         let mut states = States::default();
         for init in state_inits {
@@ -225,12 +283,23 @@ impl CompiledPlugin {
             states,
             function: None,
             context: None,
+            async_call: false,
         };
         let mut store = Store::new(inner.engine.wasmtime(), data);
         store.limiter(|data| &mut data.limiter);
-        store.epoch_deadline_callback(|mut ctx| {
-            Ok(match ctx.data_mut().deadline.check() {
+        let engine = inner.engine.clone();
+        store.epoch_deadline_callback(move |mut ctx| {
+            let data = ctx.data_mut();
+            Ok(match data.deadline.check() {
                 Some(_) => UpdateDeadline::Interrupt,
+                // An async call gives its thread back to the executor every
+                // slice, so a long-running plug-in never holds a worker.
+                None if data.async_call => {
+                    engine
+                        .timer()
+                        .schedule(std::time::Instant::now() + crate::timer::YIELD_SLICE);
+                    UpdateDeadline::Yield(1)
+                }
                 None => UpdateDeadline::Continue(1),
             })
         });
@@ -243,11 +312,12 @@ impl CompiledPlugin {
             module: module.to_string(),
             cause: format!("{e:#}"),
         };
-        let kernel = inner
-            .engine
-            .kernel()
-            .instantiate(&mut store)
-            .map_err(|e| instantiate_error("extism:host/env", e))?;
+        let kernel = if asyncness {
+            inner.engine.kernel().instantiate_async(&mut store).await
+        } else {
+            inner.engine.kernel().instantiate(&mut store)
+        }
+        .map_err(|e| instantiate_error("extism:host/env", e))?;
         let handles = KernelInstance::new(&mut store, &kernel).ok_or_else(|| {
             instantiate_error(
                 "extism:host/env",
@@ -277,15 +347,20 @@ impl CompiledPlugin {
                 })?;
                 imports.push(found);
             }
-            let instance = Instance::new(&mut store, &linked.module, &imports)
-                .map_err(|e| instantiate_error(&linked.name, e))?;
+            let instance = if asyncness {
+                Instance::new_async(&mut store, &linked.module, &imports).await
+            } else {
+                Instance::new(&mut store, &linked.module, &imports)
+            }
+            .map_err(|e| instantiate_error(&linked.name, e))?;
             let runtime = if linked.name == MAIN {
                 inner.runtime
             } else {
                 GuestRuntime::detect(&linked.module)
             };
             runtime
-                .initialize(&mut store, &instance)
+                .initialize(&mut store, &instance, asyncness)
+                .await
                 .map_err(|e| instantiate_error(&linked.name, e))?;
             instances.push(instance);
         }

@@ -38,26 +38,37 @@ impl GuestRuntime {
         }
     }
 
-    pub(crate) fn initialize(
+    /// Runs the initialisation; with `asyncness` through wasmtime's async
+    /// calls (needed when the plug-in has async host functions).
+    pub(crate) async fn initialize(
         self,
         mut store: impl AsContextMut<Data = StoreData>,
         instance: &Instance,
+        asyncness: bool,
     ) -> wasmtime::Result<()> {
-        let mut call_unit = |name: &str| -> wasmtime::Result<()> {
-            if let Ok(f) = instance.get_typed_func::<(), ()>(&mut store, name) {
-                f.call(&mut store, ())?;
-            }
-            Ok(())
+        let names: &[&str] = match self {
+            GuestRuntime::Haskell => &["_initialize"],
+            GuestRuntime::Ctors => &["__wasm_call_ctors"],
+            GuestRuntime::Reactor => &["_initialize"],
+            GuestRuntime::None => &[],
         };
-        match self {
-            GuestRuntime::Haskell => {
-                call_unit("_initialize")?;
-                let hs_init = instance.get_typed_func::<(i32, i32), ()>(&mut store, "hs_init")?;
-                hs_init.call(&mut store, (0, 0))
+        for name in names {
+            if let Ok(f) = instance.get_typed_func::<(), ()>(&mut store, name) {
+                if asyncness {
+                    f.call_async(&mut store, ()).await?;
+                } else {
+                    f.call(&mut store, ())?;
+                }
             }
-            GuestRuntime::Ctors => call_unit("__wasm_call_ctors"),
-            GuestRuntime::Reactor => call_unit("_initialize"),
-            GuestRuntime::None => Ok(()),
         }
+        if self == GuestRuntime::Haskell {
+            let hs_init = instance.get_typed_func::<(i32, i32), ()>(&mut store, "hs_init")?;
+            if asyncness {
+                hs_init.call_async(&mut store, (0, 0)).await?;
+            } else {
+                hs_init.call(&mut store, (0, 0))?;
+            }
+        }
+        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Host functions: Rust code a plug-in imports and calls.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use wasmtime::{Caller, FuncType, Linker, Val};
@@ -127,6 +128,7 @@ pub struct HostFunction {
     name: String,
     namespace: String,
     signature: Option<(Vec<ValType>, Vec<ValType>)>,
+    is_async: bool,
     define: Define,
 }
 
@@ -198,6 +200,7 @@ impl HostFunction {
             name: name.into(),
             namespace: USER_NAMESPACE.to_string(),
             signature: Some((params, results)),
+            is_async: false,
             define,
         }
     }
@@ -213,8 +216,74 @@ impl HostFunction {
             name: name.into(),
             namespace: USER_NAMESPACE.to_string(),
             signature: None,
+            is_async: false,
             define: f.into_define().0,
         }
+    }
+
+    /// An async host function: `f` gets the plug-in and the wasm arguments as
+    /// a tuple, and returns a boxed future, which may await I/O without
+    /// blocking the executor. Plug-ins that import one must be built with
+    /// [`PluginBuilder::with_async`](crate::PluginBuilder::with_async) and
+    /// called with [`Plugin::call_async`](crate::Plugin::call_async).
+    ///
+    /// ```
+    /// use extism_host::{CurrentPlugin, HostFunction};
+    /// use std::time::Duration;
+    ///
+    /// let slow_echo = HostFunction::wrap_async(
+    ///     "slow_echo",
+    ///     |mut plugin: CurrentPlugin<'_>, (data,): (u64,)| {
+    ///         Box::new(async move {
+    ///             let bytes = plugin.read_bytes(data)?.to_vec();
+    ///             // e.g. tokio::time::sleep(Duration::from_millis(5)).await;
+    ///             plugin.write_bytes(&bytes)
+    ///         })
+    ///     },
+    /// );
+    /// assert!(slow_echo.is_async());
+    /// ```
+    pub fn wrap_async<P, R, F>(name: impl Into<String>, f: F) -> Self
+    where
+        F: for<'a> Fn(
+                CurrentPlugin<'a>,
+                P,
+            ) -> Box<dyn Future<Output = Result<R, HostError>> + Send + 'a>
+            + Send
+            + Sync
+            + 'static,
+        P: wasmtime::WasmTyList + Send + 'static,
+        R: wasmtime::WasmRet + Send + 'static,
+    {
+        let f = Arc::new(f);
+        let define: Define = Arc::new(move |linker, module, name, label| {
+            let f = f.clone();
+            linker.func_wrap_async(
+                module,
+                name,
+                move |caller: Caller<'_, StoreData>, params: P| {
+                    let f = f.clone();
+                    let label = label.clone();
+                    Box::new(async move {
+                        let future = f(CurrentPlugin::new(caller), params);
+                        Box::into_pin(future).await.map_err(|e| failure(&label, e))
+                    })
+                },
+            )?;
+            Ok(())
+        });
+        HostFunction {
+            name: name.into(),
+            namespace: USER_NAMESPACE.to_string(),
+            signature: None,
+            is_async: true,
+            define,
+        }
+    }
+
+    /// Whether this is an async host function.
+    pub fn is_async(&self) -> bool {
+        self.is_async
     }
 
     /// Places the function in another import namespace.

@@ -29,6 +29,7 @@
 //! * [`HostFunction`] and [`CurrentPlugin`]: Rust functions plug-ins import.
 #![warn(missing_docs)]
 
+mod blocking;
 mod builder;
 mod compiled;
 mod context;

@@ -53,6 +53,7 @@ pub(crate) fn build_linker(
     engine: &Engine,
     functions: &[HostFunction],
     wasi: bool,
+    asyncness: bool,
 ) -> Result<Linker<StoreData>> {
     let mut linker = Linker::new(engine.wasmtime());
     let runtime_error = |e: wasmtime::Error| Error::Runtime {
@@ -61,7 +62,10 @@ pub(crate) fn build_linker(
     };
     kernel::add_to_linker(&mut linker, KERNEL_NAMESPACE).map_err(runtime_error)?;
     crate::env::add_to_linker(&mut linker, KERNEL_NAMESPACE).map_err(runtime_error)?;
-    if wasi {
+    if wasi && asyncness {
+        wasmtime_wasi::p1::add_to_linker_async(&mut linker, StoreData::wasi_mut)
+            .map_err(runtime_error)?;
+    } else if wasi {
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, StoreData::wasi_mut)
             .map_err(runtime_error)?;
     }

@@ -302,17 +302,71 @@ impl Plugin {
         Ok(export)
     }
 
-    /// Runs one call and returns the output range.
+    /// Runs one call synchronously and returns the output range.
     fn call_raw(
         &mut self,
         name: &str,
         input: &[u8],
         context: Option<CallContext>,
     ) -> Result<(u64, u64)> {
+        if self.compiled.inner.asyncness {
+            return Err(self.compiled.needs_async("call_async / call_bytes_async"));
+        }
+        crate::blocking::now_or_never(self.call_in(name, input, context, false)).unwrap_or_else(
+            || {
+                Err(Error::Runtime {
+                    plugin: self.name().to_string(),
+                    message: format!("function `{name}`: a synchronous call suspended"),
+                })
+            },
+        )
+    }
+
+    /// Calls the export `name` asynchronously; the output is borrowed from
+    /// the kernel memory until the next call. For plug-ins built with
+    /// [`PluginBuilder::with_async`] this is the way to call them; it also
+    /// works for the others.
+    ///
+    /// # Errors
+    /// As [`call_bytes`](Self::call_bytes).
+    pub async fn call_bytes_async(&mut self, name: &str, input: &[u8]) -> Result<&[u8]> {
+        let asyncness = self.compiled.inner.asyncness;
+        let (offset, len) = self.call_in(name, input, None, asyncness).await?;
+        self.output(name, offset, len)
+    }
+
+    /// [`call`](Self::call), asynchronously.
+    ///
+    /// # Errors
+    /// As [`call`](Self::call).
+    pub async fn call_async<'a, I, O>(&'a mut self, name: &str, input: I) -> Result<O>
+    where
+        I: extism_codec::Encode,
+        O: extism_codec::Decode<'a>,
+    {
+        let plugin = self.compiled.inner.info.name.clone();
+        let codec_error = |source| Error::Codec {
+            plugin: plugin.to_string(),
+            function: name.to_string(),
+            source,
+        };
+        let bytes = input.encode().map_err(codec_error)?.into_owned();
+        let output = self.call_bytes_async(name, &bytes).await?;
+        O::decode(output).map_err(codec_error)
+    }
+
+    /// One call, written once for both APIs (see `blocking.rs`).
+    async fn call_in(
+        &mut self,
+        name: &str,
+        input: &[u8],
+        context: Option<CallContext>,
+        asyncness: bool,
+    ) -> Result<(u64, u64)> {
         match self.pending {
             Pending::Nothing => {}
-            Pending::Reset => self.reinstantiate(false)?,
-            Pending::Recycle => self.reinstantiate(true)?,
+            Pending::Reset => self.reinstantiate(false, asyncness).await?,
+            Pending::Recycle => self.reinstantiate(true, asyncness).await?,
         }
         let export = self.export(name)?;
         self.calls += 1;
@@ -339,11 +393,18 @@ impl Plugin {
         data.function = Some(export.name.clone());
         data.deadline.fired = None;
         data.deadline.cancel.begin_call();
+        data.async_call = asyncness;
         let timeout = self.timeout;
         if let Some(timeout) = timeout {
             let deadline = Instant::now() + timeout;
             data.deadline.deadline = Some(deadline);
             inner.engine.timer().schedule(deadline);
+        }
+        if asyncness {
+            inner
+                .engine
+                .timer()
+                .schedule(Instant::now() + crate::timer::YIELD_SLICE);
         }
         self.store.set_epoch_deadline(1);
         if let Some(fuel) = inner.fuel {
@@ -351,13 +412,16 @@ impl Plugin {
             let _ = self.store.set_fuel(fuel);
         }
 
-        let result = match &export.func {
-            ExportFunc::Code(f) => f.call(&mut self.store, ()),
-            ExportFunc::Unit(f) => f.call(&mut self.store, ()).map(|()| 0),
+        let result = match (&export.func, asyncness) {
+            (ExportFunc::Code(f), false) => f.call(&mut self.store, ()),
+            (ExportFunc::Unit(f), false) => f.call(&mut self.store, ()).map(|()| 0),
+            (ExportFunc::Code(f), true) => f.call_async(&mut self.store, ()).await,
+            (ExportFunc::Unit(f), true) => f.call_async(&mut self.store, ()).await.map(|()| 0),
         };
 
         let data = self.store.data_mut();
         data.context = None;
+        data.async_call = false;
         data.deadline.cancel.end_call();
         data.deadline.deadline = None;
         data.function = None;
@@ -427,8 +491,12 @@ impl Plugin {
 
     /// A fresh store and instance from the compiled plug-in. The host's
     /// states and cancel handles move over; vars too when `keep_vars`.
-    fn reinstantiate(&mut self, keep_vars: bool) -> Result<()> {
-        let (mut store, main) = self.compiled.new_store(Vec::new())?;
+    async fn reinstantiate(&mut self, keep_vars: bool, asyncness: bool) -> Result<()> {
+        let (mut store, main) = if asyncness {
+            self.compiled.new_store_async(Vec::new()).await?
+        } else {
+            self.compiled.new_store(Vec::new())?
+        };
         let (new, old) = (store.data_mut(), self.store.data_mut());
         std::mem::swap(&mut new.states, &mut old.states);
         new.deadline.cancel = old.deadline.cancel.clone();

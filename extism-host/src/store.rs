@@ -34,6 +34,8 @@ pub(crate) struct StoreData {
     pub(crate) function: Option<Arc<str>>,
     /// The host's context for the running call, if it lent one.
     pub(crate) context: Option<crate::context::CallContext>,
+    /// Whether the running call is async (and should yield now and then).
+    pub(crate) async_call: bool,
 }
 
 impl StoreData {
@@ -94,6 +96,7 @@ impl StoreData {
             states: States::default(),
             function: None,
             context: None,
+            async_call: false,
         }
     }
 }

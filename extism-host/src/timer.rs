@@ -12,6 +12,9 @@ use std::collections::BinaryHeap;
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
+/// How long an async call runs before it yields to its executor.
+pub(crate) const YIELD_SLICE: Duration = Duration::from_millis(10);
+
 #[derive(Default)]
 struct Shared {
     deadlines: Mutex<BinaryHeap<Reverse<Instant>>>,

@@ -1,0 +1,207 @@
+//! Async calls and async host functions on a tokio runtime.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use extism_host::{CurrentPlugin, Error, HostFunction, Manifest, PluginBuilder, Wasm};
+
+fn wasm(name: &str) -> String {
+    format!("{}/plugins/wasm/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+type Store = Arc<Mutex<HashMap<String, Vec<u8>>>>;
+
+/// kv_read / kv_write that await a timer, as a host function doing I/O would.
+fn async_kv(store: &Store) -> [HostFunction; 2] {
+    let s = store.clone();
+    let read = HostFunction::wrap_async(
+        "kv_read",
+        move |mut plugin: CurrentPlugin<'_>, (key,): (u64,)| {
+            let s = s.clone();
+            Box::new(async move {
+                let key = plugin.read_str(key)?.to_string();
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                let value = s
+                    .lock()
+                    .expect("lock")
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_default();
+                plugin.write_bytes(&value)
+            })
+        },
+    );
+    let s = store.clone();
+    let write = HostFunction::wrap_async(
+        "kv_write",
+        move |plugin: CurrentPlugin<'_>, (key, value): (u64, u64)| {
+            let s = s.clone();
+            Box::new(async move {
+                let key = plugin.read_str(key)?.to_string();
+                let value = plugin.read_bytes(value)?.to_vec();
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                s.lock().expect("lock").insert(key, value);
+                Ok(())
+            })
+        },
+    );
+    [read, write]
+}
+
+/// Counts ticks of a task that shares the (single) runtime thread with the
+/// plug-in: it only advances while the plug-in is not holding the thread.
+fn ticker() -> (Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
+    let ticks = Arc::new(AtomicU64::new(0));
+    let t = ticks.clone();
+    let handle = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            t.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    (ticks, handle)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn async_host_functions_await_without_blocking_the_thread() {
+    runtime().block_on(async {
+        let store = Store::default();
+        let mut plugin = PluginBuilder::new(Manifest::new([Wasm::file(wasm(
+            "count_vowels_kvstore.rust.wasm",
+        ))]))
+        .with_functions(async_kv(&store))
+        .with_async(true)
+        .build_async()
+        .await
+        .expect("plug-in");
+        let (ticks, handle) = ticker();
+        let mut totals = Vec::new();
+        for _ in 0..3 {
+            let out: String = plugin
+                .call_async("count_vowels", "Hello, World!")
+                .await
+                .expect("call");
+            let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+            totals.push(v["total"].as_u64().expect("total"));
+        }
+        handle.abort();
+        assert_eq!(totals, [3, 6, 9]);
+        let stored = store.lock().expect("lock")["count-vowels"].clone();
+        assert_eq!(
+            u32::from_le_bytes(stored[..4].try_into().expect("4 bytes")),
+            9
+        );
+        // Six host calls slept 5 ms each; the ticker ran meanwhile.
+        assert!(
+            ticks.load(Ordering::Relaxed) > 3,
+            "the runtime thread was blocked"
+        );
+    });
+}
+
+#[test]
+fn sync_apis_on_an_async_plugin_say_what_to_use() {
+    let store = Store::default();
+    let builder = || {
+        PluginBuilder::new(Manifest::new([Wasm::file(wasm(
+            "count_vowels_kvstore.rust.wasm",
+        ))]))
+        .with_functions(async_kv(&store))
+    };
+    let err = builder()
+        .build()
+        .err()
+        .expect("async host functions need with_async");
+    assert!(err.to_string().contains("with_async(true)"), "{err}");
+    let err = builder()
+        .with_async(true)
+        .build()
+        .err()
+        .expect("sync build refused");
+    assert!(err.to_string().contains("build_async"), "{err}");
+}
+
+#[test]
+fn long_async_calls_yield_and_time_out() {
+    runtime().block_on(async {
+        let manifest = Manifest::new([Wasm::file(wasm("kitchen.rust.wasm"))])
+            .with_timeout(Duration::from_millis(200));
+        let mut plugin = PluginBuilder::new(manifest)
+            .with_async(true)
+            .build_async()
+            .await
+            .expect("plug-in");
+        // A task that counts how often it gets the thread: only when the
+        // plug-in yields.
+        let turns = Arc::new(AtomicU64::new(0));
+        let t = turns.clone();
+        let handle = tokio::spawn(async move {
+            loop {
+                t.fetch_add(1, Ordering::Relaxed);
+                tokio::task::yield_now().await;
+            }
+        });
+        tokio::task::yield_now().await;
+        let before = turns.load(Ordering::Relaxed);
+        let err = plugin
+            .call_bytes_async("infinite_loop", b"")
+            .await
+            .expect_err("loops");
+        handle.abort();
+        assert!(matches!(err, Error::Timeout { .. }), "{err}");
+        // 200 ms in slices of 10 ms.
+        let during = turns.load(Ordering::Relaxed) - before;
+        assert!(during >= 5, "the plug-in yielded only {during} times");
+        let out: String = plugin
+            .call_async("utf8", "")
+            .await
+            .expect("usable afterwards");
+        assert!(out.contains('✓'));
+    });
+}
+
+#[test]
+fn async_calls_can_be_cancelled() {
+    runtime().block_on(async {
+        let mut plugin = PluginBuilder::new(Manifest::new([Wasm::file(wasm("kitchen.rust.wasm"))]))
+            .with_async(true)
+            .build_async()
+            .await
+            .expect("plug-in");
+        for _ in 0..2 {
+            let cancel = plugin.cancel_handle();
+            let canceller = tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                cancel.cancel()
+            });
+            let err = plugin
+                .call_bytes_async("infinite_loop", b"")
+                .await
+                .expect_err("cancelled");
+            assert!(matches!(err, Error::Cancelled { .. }), "{err}");
+            assert!(
+                canceller.await.expect("join"),
+                "the call was running when cancelled"
+            );
+        }
+        // Plain (non-async) plug-ins can be called through the async API too.
+        let mut plain = PluginBuilder::new(Manifest::new([Wasm::file(wasm("kitchen.rust.wasm"))]))
+            .build()
+            .expect("plain plug-in");
+        let out = plain
+            .call_bytes_async("utf8", b"")
+            .await
+            .expect("call")
+            .to_vec();
+        assert!(String::from_utf8(out).expect("utf8").contains('✓'));
+    });
+}
