@@ -222,7 +222,7 @@ impl Pool {
                 }
             }
         };
-        self.fulfil(grant)
+        self.fulfil_async(grant).await
     }
 
     /// The pool's use right now.
@@ -281,24 +281,44 @@ impl Pool {
 
     /// Turns a grant into a checked-out instance.
     fn fulfil(&self, grant: Grant) -> Result<PooledPlugin> {
-        let plugin = match grant {
-            Grant::Instance(plugin) => plugin,
-            Grant::Create => match self.inner.compiled.instantiate() {
-                Ok(plugin) => {
-                    self.inner.metrics.created.fetch_add(1, Ordering::Relaxed);
-                    Box::new(plugin)
-                }
-                Err(e) => {
-                    // Pass the right to create on, or give the place back.
-                    self.release(None);
-                    return Err(e);
-                }
-            },
+        let created = match grant {
+            Grant::Instance(plugin) => return Ok(self.checked_out(plugin)),
+            Grant::Create => self.inner.compiled.instantiate(),
         };
-        Ok(PooledPlugin {
+        self.created(created)
+    }
+
+    /// [`fulfil`](Self::fulfil), creating async plug-ins asynchronously.
+    async fn fulfil_async(&self, grant: Grant) -> Result<PooledPlugin> {
+        let created = match grant {
+            Grant::Instance(plugin) => return Ok(self.checked_out(plugin)),
+            Grant::Create if self.inner.compiled.is_async() => {
+                self.inner.compiled.instantiate_async().await
+            }
+            Grant::Create => self.inner.compiled.instantiate(),
+        };
+        self.created(created)
+    }
+
+    fn created(&self, created: Result<Plugin>) -> Result<PooledPlugin> {
+        match created {
+            Ok(plugin) => {
+                self.inner.metrics.created.fetch_add(1, Ordering::Relaxed);
+                Ok(self.checked_out(Box::new(plugin)))
+            }
+            Err(e) => {
+                // Pass the right to create on, or give the place back.
+                self.release(None);
+                Err(e)
+            }
+        }
+    }
+
+    fn checked_out(&self, plugin: Box<Plugin>) -> PooledPlugin {
+        PooledPlugin {
             pool: self.clone(),
             plugin: Some(plugin),
-        })
+        }
     }
 
     /// Gives an instance (or, with None, the right to create one) to the
