@@ -337,3 +337,127 @@ fn every_count_vowels_build_counts_in_separate_instances() {
         assert_eq!(handle.join().expect("the thread"), 6, "{file}");
     }
 }
+
+// ------------------------------------------------------------------ outcomes
+
+/// One export per row of the outcome table (ABI §4.1). `$err` sets the error
+/// block to "E".
+const OUTCOMES: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "error_set" (func $error_set (param i64)))
+  (memory (export "memory") 1)
+  (func $err
+    (local $p i64)
+    (local.set $p (call $alloc (i64.const 1)))
+    (call $store_u8 (local.get $p) (i32.const 69))
+    (call $error_set (local.get $p)))
+  (func (export "ok") (result i32) (i32.const 0))
+  (func (export "ok_unit"))
+  (func (export "error_rc0") (result i32) (call $err) (i32.const 0))
+  (func (export "error_unit") (call $err))
+  (func (export "error_rc3") (result i32) (call $err) (i32.const 3))
+  (func (export "rc5") (result i32) (i32.const 5))
+  (func (export "trap") (result i32) unreachable)
+  (func (export "error_then_trap") (result i32) (call $err) unreachable)
+  (func (export "exit0") (result i32) (call $proc_exit (i32.const 0)) (i32.const 9))
+  (func (export "exit4") (result i32) (call $proc_exit (i32.const 4)) (i32.const 0))
+  (func (export "error_then_exit6") (result i32) (call $err) (call $proc_exit (i32.const 6)) (i32.const 0))
+  (func (export "divide_by_zero") (result i32) (i32.div_s (i32.const 1) (i32.const 0)))
+  (func (export "out_of_bounds") (result i32) (i32.load (i32.const 0x7FFFFFFF)))
+  (func $recurse (param i64) (result i64) (call $recurse (i64.add (local.get 0) (i64.const 1))))
+  (func (export "stack_overflow") (result i32) (drop (call $recurse (i64.const 0))) (i32.const 0))
+)"#;
+
+#[test]
+fn outcome_of_a_call() {
+    let mut plugin =
+        Plugin::new(Manifest::new([Wasm::data(OUTCOMES)]), [], true).expect("loads with WASI");
+    let mut call = |name: &str| plugin.call_bytes(name, b"").map(<[u8]>::to_vec);
+    assert_eq!(call("ok").expect("ok"), b"");
+    assert_eq!(call("ok_unit").expect("ok_unit"), b"");
+    // An error block wins whatever the return code; the code is kept.
+    for (name, expected_code) in [("error_rc0", 0), ("error_unit", 0), ("error_rc3", 3)] {
+        match call(name) {
+            Err(e @ Error::Plugin { .. }) => {
+                assert_eq!(e.exit_code(), expected_code, "{name}");
+                let Error::Plugin { message, code, .. } = e else {
+                    unreachable!()
+                };
+                assert_eq!((message.as_str(), code), ("E", expected_code), "{name}");
+            }
+            other => panic!("{name}: expected Error::Plugin, got {other:?}"),
+        }
+    }
+    match call("rc5") {
+        Err(e @ Error::ExitCode { code: 5, .. }) => {
+            assert!(e.to_string().contains('5'), "{e}");
+            assert_eq!(e.exit_code(), 5);
+        }
+        other => panic!("rc5: {other:?}"),
+    }
+    // A trap without an error block: 134; with one: the message, code -1.
+    match call("trap") {
+        Err(e @ Error::Trap { .. }) => {
+            assert!(e.to_string().contains("unreachable"), "{e}");
+            assert_eq!(e.exit_code(), 134);
+        }
+        other => panic!("trap: {other:?}"),
+    }
+    match call("error_then_trap") {
+        Err(e @ Error::Plugin { .. }) => {
+            assert_eq!(e.exit_code(), -1);
+            assert!(matches!(e, Error::Plugin { ref message, code: -1, .. } if message == "E"));
+        }
+        other => panic!("error_then_trap: {other:?}"),
+    }
+    // WASI proc_exit: 0 is success, n an exit code, with an error block the
+    // error with code n.
+    assert_eq!(call("exit0").expect("proc_exit(0) is a success"), b"");
+    assert!(matches!(
+        call("exit4"),
+        Err(Error::ExitCode { code: 4, .. })
+    ));
+    match call("error_then_exit6") {
+        Err(Error::Plugin { message, code, .. }) => assert_eq!((message.as_str(), code), ("E", 6)),
+        other => panic!("error_then_exit6: {other:?}"),
+    }
+    // Other traps name their kind.
+    for (name, kind) in [
+        ("divide_by_zero", "divide by zero"),
+        ("out_of_bounds", "out of bounds"),
+        ("stack_overflow", "stack"),
+    ] {
+        match call(name) {
+            Err(e @ Error::Trap { .. }) => {
+                assert!(e.to_string().contains(kind), "{name}: {e}");
+                assert_eq!(e.exit_code(), 134);
+            }
+            other => panic!("{name}: expected Error::Trap, got {other:?}"),
+        }
+    }
+    // After all of that the plug-in still works.
+    assert_eq!(call("ok").expect("ok at the end"), b"");
+}
+
+#[test]
+fn a_logger_without_a_level_gets_info_and_above() {
+    let logs = common::LogCapture::default();
+    let mut plugin = PluginBuilder::new(Manifest::new([common::plugin_wasm("kitchen.rust.wasm")]))
+        .with_logger(logs.logger())
+        .build()
+        .expect("loads");
+    // The plug-in is told the threshold (2 = info) and skips the rest.
+    assert_eq!(
+        plugin.call_bytes("log_level", b"").expect("log_level"),
+        b"2"
+    );
+    assert_eq!(
+        plugin.call_bytes("log_all", b"").expect("log_all"),
+        b"logged"
+    );
+    let levels: Vec<String> = logs.take().into_iter().map(|(level, _)| level).collect();
+    assert_eq!(levels, ["INFO", "WARN", "ERROR"]);
+}

@@ -457,3 +457,112 @@ fn error_set_zero_clears_the_error() {
         b""
     );
 }
+
+#[test]
+fn absurd_allocations_return_null() {
+    let mut plugin = probe(
+        r#"
+  (func (export "run") (result i32)
+    (call $emit (call $alloc (i64.const -1)))              ;; 0: u64::MAX
+    (call $emit (call $alloc (i64.const 0x10000000000)))   ;; 1: 1 TiB
+    (call $emit (call $alloc (i64.const 0x100000000)))     ;; 2: 4 GiB: cannot fit in a 32-bit memory
+    (call $emit (call $length (call $alloc (i64.const 8)))) ;; 3: the kernel still works: 8
+    (call $finish))
+"#,
+    );
+    assert_eq!(values(&mut plugin, "run", b""), [0, 0, 0, 8]);
+}
+
+#[test]
+fn kernel_memory_counts_against_max_pages() {
+    // One budget of max_pages for the growth of every memory of the plug-in,
+    // the kernel's included (ABI §8.3).
+    let manifest = Manifest::new([Wasm::data(probe_module(
+        r#"
+  (func (export "grow") (result i32)
+    (call $emit (call $length (call $alloc (i64.extend_i32_u (call $input_length_u32)))))
+    (call $finish))
+  (func $input_length_u32 (result i32)
+    ;; the input is a decimal number of bytes
+    (local $i i64) (local $n i32)
+    (block $done (loop $digits
+      (br_if $done (i64.ge_u (local.get $i) (call $input_length)))
+      (local.set $n (i32.add (i32.mul (local.get $n) (i32.const 10))
+                             (i32.sub (call $input_load_u8 (local.get $i)) (i32.const 48))))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br $digits)))
+    (local.get $n))
+"#,
+    ))])
+    .with_max_pages(2);
+    let mut plugin = Plugin::new(manifest, [], false).expect("loads");
+    // 100 000 bytes: the kernel grows by one page.
+    assert_eq!(values(&mut plugin, "grow", b"100000"), [100_000]);
+    // 300 000 bytes would need four more pages than the budget allows.
+    match plugin.call_bytes("grow", b"300000") {
+        Err(extism_host::Error::MemoryLimit { max_pages, .. }) => assert_eq!(max_pages, 2),
+        other => panic!("expected Error::MemoryLimit, got {other:?}"),
+    }
+    // The plug-in still answers within its budget.
+    assert_eq!(values(&mut plugin, "grow", b"1000"), [1000]);
+}
+
+#[test]
+fn an_input_over_the_memory_limit_is_refused() {
+    let manifest = Manifest::new([Wasm::data(probe_module(
+        r#"
+  (func (export "len") (result i32)
+    (call $emit (call $input_length))
+    (call $finish))
+"#,
+    ))])
+    .with_max_pages(1);
+    let mut plugin = Plugin::new(manifest, [], false).expect("loads");
+    // Copying 300 000 bytes of input needs more kernel pages than allowed.
+    let big = vec![b'x'; 300_000];
+    match plugin.call_bytes("len", &big) {
+        Err(extism_host::Error::MemoryLimit { max_pages, .. }) => assert_eq!(max_pages, 1),
+        other => panic!("expected Error::MemoryLimit, got {other:?}"),
+    }
+    assert_eq!(values(&mut plugin, "len", b"small"), [5]);
+}
+
+#[test]
+fn kernel_imports_are_checked_at_load() {
+    let load = |import: &str| {
+        let wat = format!(r#"(module {import} (func (export "run") (result i32) (i32.const 0)))"#);
+        Plugin::new(Manifest::new([Wasm::data(wat)]), [], false)
+            .err()
+            .expect("the import is refused")
+    };
+    // A kernel function with the wrong type.
+    match load(r#"(import "extism:host/env" "alloc" (func (param i32) (result i32)))"#) {
+        extism_host::Error::Link {
+            import,
+            signature,
+            reason,
+            ..
+        } => {
+            assert_eq!(import, "extism:host/env::alloc");
+            assert_eq!(signature, "(func (i32) -> (i32))");
+            assert!(reason.contains("(func (i64) -> (i64))"), "{reason}");
+        }
+        other => panic!("expected Error::Link, got {other:?}"),
+    }
+    // Only functions can be imported from the kernel.
+    match load(r#"(import "extism:host/env" "memory" (memory 1))"#) {
+        extism_host::Error::Link { import, reason, .. } => {
+            assert_eq!(import, "extism:host/env::memory");
+            assert!(reason.contains("only functions"), "{reason}");
+        }
+        other => panic!("expected Error::Link, got {other:?}"),
+    }
+    // A name the kernel does not have.
+    match load(r#"(import "extism:host/env" "alloc_fast" (func (param i64) (result i64)))"#) {
+        extism_host::Error::Link { import, reason, .. } => {
+            assert_eq!(import, "extism:host/env::alloc_fast");
+            assert!(reason.contains("not an Extism kernel function"), "{reason}");
+        }
+        other => panic!("expected Error::Link, got {other:?}"),
+    }
+}
