@@ -208,3 +208,82 @@ fn async_checkout_waits_without_blocking_and_times_out() {
             .expect("still usable");
     });
 }
+
+#[test]
+fn pooling_engine_bounds_live_plugins() {
+    use extism_host::{Engine, Pooling};
+    let engine = Engine::builder()
+        .pooling(Pooling {
+            max_plugins: 3,
+            max_memory_bytes: 64 << 20,
+        })
+        .build()
+        .expect("pooling engine");
+    let compiled = PluginBuilder::new(Manifest::new([Wasm::file(wasm("count_vowels.rust.wasm"))]))
+        .with_engine(engine)
+        .compile()
+        .expect("compiles");
+    let mut live: Vec<Plugin> = (0..3)
+        .map(|_| compiled.instantiate().expect("within the pool"))
+        .collect();
+    let err = compiled
+        .instantiate()
+        .err()
+        .expect("a fourth instance does not fit");
+    assert!(matches!(err, Error::Instantiate { .. }), "{err}");
+    live.pop();
+    let mut again = compiled.instantiate().expect("a slot was freed");
+    let out = again
+        .call_bytes("count_vowels", b"Hello, World!")
+        .expect("call")
+        .to_vec();
+    assert_eq!(out, br#"{"count":3,"total":3,"vowels":"aeiouAEIOU"}"#);
+}
+
+#[test]
+fn compilation_cache_persists_compiled_code() {
+    use extism_host::Engine;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::builder()
+        .compilation_cache(dir.path())
+        .build()
+        .expect("engine with cache");
+    let build = || {
+        PluginBuilder::new(Manifest::new([Wasm::file(wasm("count_vowels.rust.wasm"))]))
+            .with_engine(engine.clone())
+            .build()
+            .expect("plug-in")
+    };
+    build();
+    let files = walk(dir.path());
+    assert!(files > 0, "nothing was written to the cache");
+    let mut plugin = build();
+    assert_eq!(
+        plugin
+            .call_bytes("count_vowels", b"Hello, World!")
+            .expect("call"),
+        br#"{"count":3,"total":3,"vowels":"aeiouAEIOU"}"#
+    );
+    assert_eq!(
+        walk(dir.path()),
+        files,
+        "the second compile reused the cache"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    if e.path().is_dir() {
+                        walk(&e.path())
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}

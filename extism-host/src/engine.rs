@@ -1,6 +1,7 @@
 //! The engine: compiler configuration and what every plug-in compiled with it
 //! shares (the kernel's compiled code, the timeout thread).
 
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use wasmtime::{InstancePre, Linker};
@@ -46,6 +47,20 @@ impl std::fmt::Debug for Engine {
 #[derive(Debug, Clone, Default)]
 pub struct EngineBuilder {
     fuel: bool,
+    cache_dir: Option<PathBuf>,
+    pooling: Option<Pooling>,
+}
+
+/// Sizes of the pooling instance allocator ([`EngineBuilder::pooling`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pooling {
+    /// Plug-in instances that may exist at once (each uses two wasm
+    /// instances: the plug-in and its kernel).
+    pub max_plugins: u32,
+    /// The largest any one memory may grow to, in bytes. Memories get this
+    /// much address space each, with explicit bounds checks, instead of the
+    /// default 4 GiB reservations, so many instances fit in one process.
+    pub max_memory_bytes: usize,
 }
 
 impl EngineBuilder {
@@ -54,6 +69,24 @@ impl EngineBuilder {
     /// Metering slows wasm down a little, so it is off by default.
     pub fn fuel(mut self, enabled: bool) -> Self {
         self.fuel = enabled;
+        self
+    }
+
+    /// Caches compiled code on disk in `dir`, so that compiling the same
+    /// plug-in again (in this process or the next) is a file read. Entries are
+    /// keyed by the wasm bytes, the wasmtime version and the compiler settings,
+    /// so a cache is never reused across incompatible engines.
+    pub fn compilation_cache(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Preallocates slots for instances and memories (wasmtime's pooling
+    /// allocator): creating and dropping plug-in instances becomes much
+    /// cheaper, at the price of a fixed maximum of live plug-ins and of
+    /// memory size. Creating more instances than `max_plugins` fails.
+    pub fn pooling(mut self, pooling: Pooling) -> Self {
+        self.pooling = Some(pooling);
         self
     }
 
@@ -66,6 +99,29 @@ impl EngineBuilder {
         // Timeouts and cancellation stop plug-ins through epochs.
         config.epoch_interruption(true);
         config.consume_fuel(self.fuel);
+        let config_error = |what: &str, e: wasmtime::Error| Error::Runtime {
+            plugin: String::new(),
+            message: format!("cannot set up the {what}: {e}"),
+        };
+        if let Some(dir) = &self.cache_dir {
+            let mut cache_config = wasmtime::CacheConfig::new();
+            cache_config.with_directory(dir);
+            let cache = wasmtime::Cache::new(cache_config)
+                .map_err(|e| config_error("compilation cache", e))?;
+            config.cache(Some(cache));
+        }
+        if let Some(p) = self.pooling {
+            let mut pool = wasmtime::PoolingAllocationConfig::new();
+            let instances = p.max_plugins.saturating_mul(2);
+            pool.total_core_instances(instances)
+                .total_memories(instances)
+                .total_tables(instances)
+                .max_memory_size(p.max_memory_bytes);
+            config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+            config.memory_reservation(p.max_memory_bytes as u64);
+            config.memory_guard_size(0);
+            config.memory_reservation_for_growth(0);
+        }
         let wasmtime = wasmtime::Engine::new(&config).map_err(|e| Error::Runtime {
             plugin: String::new(),
             message: format!("cannot create the wasm engine: {e}"),
