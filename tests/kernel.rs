@@ -566,3 +566,47 @@ fn kernel_imports_are_checked_at_load() {
         other => panic!("expected Error::Link, got {other:?}"),
     }
 }
+
+#[test]
+fn a_stale_free_of_a_service_argument_spares_the_result() {
+    // Some PDKs free the key they gave to config_get / var_get although the
+    // host already freed it. The result must not have taken the key's slot,
+    // or that stale free would release it (ABI §2).
+    let module = r#"
+(module
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "free" (func $free (param i64)))
+  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (import "extism:host/env" "config_get" (func $config_get (param i64) (result i64)))
+  (import "extism:host/env" "var_get" (func $var_get (param i64) (result i64)))
+  (memory (export "memory") 1)
+  (func $key (result i64)
+    (local $k i64)
+    (local.set $k (call $alloc (i64.const 1)))
+    (call $store_u8 (local.get $k) (i32.const 107)) ;; "k"
+    (local.get $k))
+  (func $stale (param $get i32) (result i32)
+    (local $k i64) (local $r i64)
+    (local.set $k (call $key))
+    (local.set $r
+      (if (result i64) (local.get $get)
+        (then (call $var_get (local.get $k)))
+        (else (call $config_get (local.get $k)))))
+    (call $free (local.get $k))
+    ;; a new allocation must not land on the result either
+    (drop (call $alloc (i64.const 5)))
+    (call $output_set (local.get $r) (call $length (local.get $r)))
+    (i32.const 0))
+  (func (export "config") (result i32) (call $stale (i32.const 0)))
+  (func (export "var") (result i32) (call $stale (i32.const 1))))"#;
+    let manifest = Manifest::new([Wasm::data(module)]).with_config("k", "config value");
+    let mut plugin = Plugin::new(manifest, [], false).expect("loads");
+    plugin.set_var("k", b"var value").expect("a var");
+    assert_eq!(
+        plugin.call_bytes("config", b"").expect("config"),
+        b"config value"
+    );
+    assert_eq!(plugin.call_bytes("var", b"").expect("var"), b"var value");
+}
