@@ -583,7 +583,6 @@ fn typed_functions_with_several_results() {
 }
 
 #[test]
-#[ignore = "bug: PluginBuilder::compile silently drops the states given with with_state"]
 fn state_given_to_a_compiled_plugin_is_not_lost() {
     let manifest = Manifest::new([common::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
     let compiled = PluginBuilder::new(manifest)

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::compiled::CompiledPlugin;
 use crate::engine::Engine;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::host_function::HostFunction;
 use crate::log::{LogLevel, Logger};
 use crate::manifest::{Manifest, Wasm};
@@ -13,6 +13,7 @@ use crate::plugin::Plugin;
 use crate::store::States;
 
 type StateInit = Box<dyn FnOnce(&mut States) + Send>;
+pub(crate) type StateFactory = Arc<dyn Fn(&mut States) + Send + Sync>;
 
 /// Everything about a plug-in that is not in its manifest: host functions,
 /// WASI, logging, fuel, the engine, and state lent to host functions.
@@ -41,6 +42,7 @@ pub struct PluginBuilder {
     pub(crate) recycle_after_trap: bool,
     pub(crate) asyncness: bool,
     pub(crate) states: Vec<StateInit>,
+    pub(crate) state_factories: Vec<StateFactory>,
 }
 
 impl PluginBuilder {
@@ -61,6 +63,7 @@ impl PluginBuilder {
             recycle_after_trap: true,
             asyncness: false,
             states: Vec::new(),
+            state_factories: Vec::new(),
         }
     }
 
@@ -178,12 +181,33 @@ impl PluginBuilder {
         self
     }
 
+    /// Lends every instance of the plug-in its own state made by `make`, for
+    /// plug-ins compiled once and instantiated many times (pools), where a
+    /// single value given with [`with_state`](Self::with_state) cannot be shared.
+    pub fn with_state_factory<T: Send + 'static>(
+        mut self,
+        make: impl Fn() -> T + Send + Sync + 'static,
+    ) -> Self {
+        self.state_factories
+            .push(Arc::new(move |states: &mut States| {
+                states.insert(make());
+            }));
+        self
+    }
+
     /// Compiles the plug-in, ready to instantiate many times.
     ///
     /// # Errors
     /// Malformed manifest, unreadable or mismatching modules, invalid wasm,
     /// imports this host does not provide.
     pub fn compile(self) -> Result<CompiledPlugin> {
+        if !self.states.is_empty() {
+            return Err(Error::Manifest(
+                "states given with PluginBuilder::with_state belong to the one plug-in build() makes; \
+                 for a compiled plug-in use with_state_factory (a state per instance) or Plugin::set_state"
+                    .into(),
+            ));
+        }
         let (compiled, _) = CompiledPlugin::new(self)?;
         Ok(compiled)
     }

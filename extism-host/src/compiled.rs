@@ -56,6 +56,7 @@ pub(crate) struct CompiledInner {
     pub(crate) runtime: GuestRuntime,
     pub(crate) recycle_after_trap: bool,
     pub(crate) asyncness: bool,
+    pub(crate) state_factories: Vec<crate::builder::StateFactory>,
 }
 
 type StateInit = Box<dyn FnOnce(&mut States) + Send>;
@@ -77,6 +78,7 @@ impl CompiledPlugin {
             recycle_after_trap,
             asyncness,
             states,
+            state_factories,
         } = builder;
         let engine = match (engine, fuel_limit) {
             (Some(engine), _) => engine,
@@ -155,6 +157,7 @@ impl CompiledPlugin {
             runtime,
             recycle_after_trap,
             asyncness,
+            state_factories,
         };
         Ok((
             CompiledPlugin {
@@ -266,6 +269,9 @@ impl CompiledPlugin {
     ) -> Result<(Store<StoreData>, Instance)> {
         let inner = &*self.inner;
         let mut states = States::default();
+        for make in &inner.state_factories {
+            make(&mut states);
+        }
         for init in state_inits {
             init(&mut states);
         }
@@ -307,10 +313,25 @@ impl CompiledPlugin {
         if let Some(fuel) = inner.fuel {
             let _ = store.set_fuel(fuel);
         }
+        // Start functions and guest initialisation run under the call
+        // timeout too: a hostile module must not hang the host while it is
+        // being created.
+        if let Some(timeout) = inner.timeout {
+            let deadline = std::time::Instant::now() + timeout;
+            store.data_mut().deadline.deadline = Some(deadline);
+            inner.engine.timer().schedule(deadline);
+        }
         let instantiate_error = |module: &str, e: wasmtime::Error| Error::Instantiate {
             plugin: inner.info.name.to_string(),
             module: module.to_string(),
-            cause: format!("{e:#}"),
+            cause: match inner.timeout {
+                Some(t)
+                    if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) =>
+                {
+                    format!("initialisation timed out after {} ms", t.as_millis())
+                }
+                _ => format!("{e:#}"),
+            },
         };
         let kernel = if asyncness {
             inner.engine.kernel().instantiate_async(&mut store).await
@@ -365,6 +386,9 @@ impl CompiledPlugin {
             instances.push(instance);
         }
         store.data_mut().limiter.start_counting();
+        if let Some(deadline) = store.data_mut().deadline.deadline.take() {
+            inner.engine.timer().unschedule(deadline);
+        }
         let main = instances
             .pop()
             .ok_or_else(|| Error::Manifest("no main module".into()))?;

@@ -18,6 +18,9 @@ use crate::kernel;
 use crate::manifest::WasmRequest;
 use crate::store::StoreData;
 
+/// The largest module a `url` entry may download.
+const MAX_MODULE_BYTES: u64 = 512 * 1024 * 1024;
+
 /// How many redirects a plug-in's request may follow.
 const MAX_REDIRECTS: usize = 10;
 
@@ -268,7 +271,13 @@ pub(crate) fn fetch_module(request: &WasmRequest) -> Result<Vec<u8>, String> {
     response
         .into_body()
         .into_reader()
+        .take(MAX_MODULE_BYTES + 1)
         .read_to_end(&mut body)
         .map_err(|e| e.to_string())?;
+    if body.len() as u64 > MAX_MODULE_BYTES {
+        return Err(format!(
+            "the module is larger than {MAX_MODULE_BYTES} bytes"
+        ));
+    }
     Ok(body)
 }

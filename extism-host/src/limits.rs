@@ -8,6 +8,12 @@ use std::time::Instant;
 /// The page size of wasm memories.
 pub(crate) const PAGE: u64 = 64 * 1024;
 
+/// How large a memory may be declared, in pages, when `max_pages` is lower.
+const INITIAL_ALLOWANCE_PAGES: u64 = 256;
+
+/// The most elements a table may have (toolchains emit a few hundred).
+const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+
 /// Raised (as a trap) when a memory would grow past the plug-in's budget.
 #[derive(Debug)]
 pub(crate) struct MemoryLimitExceeded {
@@ -63,9 +69,20 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
         if maximum.is_some_and(|max| desired > max) {
             return Ok(false);
         }
-        let (Some(max_pages), true) = (self.max_pages, self.counting) else {
+        let Some(max_pages) = self.max_pages else {
             return Ok(true);
         };
+        if !self.counting {
+            // Instantiation: declared initial memories are not charged (as in
+            // the reference, so a Rust PDK plug-in's 17 pages run under
+            // `max_pages: 16`), but none may exceed the larger of the limit
+            // and 16 MiB, or a module could simply declare gigabytes.
+            let allowance = u64::from(max_pages).max(INITIAL_ALLOWANCE_PAGES) * PAGE;
+            if desired as u64 > allowance {
+                return Err(wasmtime::Error::new(MemoryLimitExceeded { max_pages }));
+            }
+            return Ok(true);
+        }
         let growth = desired.saturating_sub(current) as u64;
         if growth > self.bytes_left {
             return Err(wasmtime::Error::new(MemoryLimitExceeded { max_pages }));
@@ -80,7 +97,9 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(maximum.is_none_or(|max| desired <= max))
+        // Table elements live in host memory (8 bytes or more each), outside
+        // any page budget: cap them so `table.grow` cannot exhaust the host.
+        Ok(desired <= MAX_TABLE_ELEMENTS && maximum.is_none_or(|max| desired <= max))
     }
 }
 

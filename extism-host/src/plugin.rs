@@ -388,6 +388,10 @@ impl Plugin {
         kernel::reset(&mut self.store).map_err(|e| cx_error(e, &self.store))?;
         kernel::load_input(&mut self.store, input).map_err(|e| cx_error(e, &self.store))?;
 
+        // The epoch deadline is armed before the call is marked running and
+        // before its own deadline is scheduled: a tick (timeout or cancel)
+        // that comes after either is then never lost.
+        self.store.set_epoch_deadline(1);
         let data = self.store.data_mut();
         data.context = context;
         data.function = Some(export.name.clone());
@@ -406,7 +410,6 @@ impl Plugin {
                 .timer()
                 .schedule(Instant::now() + crate::timer::YIELD_SLICE);
         }
-        self.store.set_epoch_deadline(1);
         if let Some(fuel) = inner.fuel {
             // A fresh budget for every call.
             let _ = self.store.set_fuel(fuel);
@@ -423,7 +426,15 @@ impl Plugin {
         data.context = None;
         data.async_call = false;
         data.deadline.cancel.end_call();
-        data.deadline.deadline = None;
+        // A host function that failed because the call's time ran out (an
+        // HTTP request cut short) is a timeout too.
+        let deadline = data.deadline.deadline.take();
+        if let Some(deadline) = deadline {
+            if result.is_err() && data.deadline.fired.is_none() && Instant::now() >= deadline {
+                data.deadline.fired = Some(crate::limits::Interruption::Timeout);
+            }
+            inner.engine.timer().unschedule(deadline);
+        }
         data.function = None;
         if let Some(fuel) = inner.fuel {
             self.fuel_consumed = self

@@ -8,7 +8,7 @@
 //! no deadline is pending.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,10 @@ pub(crate) const YIELD_SLICE: Duration = Duration::from_millis(10);
 
 #[derive(Default)]
 struct Shared {
-    deadlines: Mutex<BinaryHeap<Reverse<Instant>>>,
+    /// Pending deadlines with how many calls wait for each; a call that
+    /// ends early takes its deadline out, so the queue holds only the
+    /// deadlines of calls still running.
+    deadlines: Mutex<BTreeMap<Instant, usize>>,
     wake: Condvar,
 }
 
@@ -41,11 +44,22 @@ impl Timer {
     pub(crate) fn schedule(&self, deadline: Instant) {
         self.started.call_once(|| self.spawn());
         let mut deadlines = lock(&self.shared.deadlines);
-        let earliest = deadlines.peek().is_none_or(|Reverse(d)| deadline < *d);
-        deadlines.push(Reverse(deadline));
+        let earliest = deadlines.keys().next().is_none_or(|d| deadline < *d);
+        *deadlines.entry(deadline).or_insert(0) += 1;
         drop(deadlines);
         if earliest {
             self.shared.wake.notify_one();
+        }
+    }
+
+    /// Withdraws a deadline scheduled by a call that has ended.
+    pub(crate) fn unschedule(&self, deadline: Instant) {
+        let mut deadlines = lock(&self.shared.deadlines);
+        if let Some(count) = deadlines.get_mut(&deadline) {
+            *count -= 1;
+            if *count == 0 {
+                deadlines.remove(&deadline);
+            }
         }
     }
 
@@ -74,8 +88,8 @@ fn run(shared: Weak<Shared>, engine: wasmtime::EngineWeak) {
         let mut deadlines = lock(&shared.deadlines);
         let now = Instant::now();
         let mut due = false;
-        while deadlines.peek().is_some_and(|Reverse(d)| *d <= now) {
-            deadlines.pop();
+        while deadlines.first_key_value().is_some_and(|(d, _)| *d <= now) {
+            deadlines.pop_first();
             due = true;
         }
         if due {
@@ -88,10 +102,9 @@ fn run(shared: Weak<Shared>, engine: wasmtime::EngineWeak) {
         }
         // With nothing pending, wake now and then to notice a dropped engine.
         let wait = deadlines
-            .peek()
-            .map_or(Duration::from_secs(5), |Reverse(d)| {
-                d.saturating_duration_since(now)
-            });
+            .keys()
+            .next()
+            .map_or(Duration::from_secs(5), |d| d.saturating_duration_since(now));
         let (guard, _) = shared
             .wake
             .wait_timeout(deadlines, wait)
