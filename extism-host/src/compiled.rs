@@ -94,12 +94,11 @@ impl CompiledPlugin {
         let sources = source::load_modules(&manifest)?;
         let mut modules = Vec::with_capacity(sources.len());
         for source in sources {
-            let module =
-                Module::new(engine.wasmtime(), &source.bytes).map_err(|e| Error::Compile {
-                    plugin: plugin_name.clone(),
-                    module: source.name.clone(),
-                    cause: format!("{e:#}"),
-                })?;
+            let module = engine.compile(&source.bytes).map_err(|e| Error::Compile {
+                plugin: plugin_name.clone(),
+                module: source.name.clone(),
+                cause: format!("{e:#}"),
+            })?;
             modules.push((source.name, module));
         }
         if let Some(f) = functions.iter().find(|f| f.is_async() && !asyncness) {

@@ -1,8 +1,10 @@
 //! The engine: compiler configuration and what every plug-in compiled with it
 //! shares (the kernel's compiled code, the timeout thread).
 
+use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtime::{InstancePre, Linker};
 
@@ -29,6 +31,7 @@ pub struct Engine {
 
 struct EngineInner {
     wasmtime: wasmtime::Engine,
+    modules: Mutex<ModuleCache>,
     kernel: InstancePre<StoreData>,
     kernel_module: wasmtime::Module,
     timer: Timer,
@@ -137,6 +140,7 @@ impl EngineBuilder {
         let timer = Timer::new(wasmtime.clone());
         Ok(Engine {
             inner: Arc::new(EngineInner {
+                modules: Mutex::new(ModuleCache::default()),
                 wasmtime,
                 kernel,
                 kernel_module,
@@ -158,6 +162,23 @@ impl Engine {
         self.inner.fuel
     }
 
+    /// Compiles `bytes` (wasm or WAT), or returns the module this engine
+    /// compiled from the same bytes before: creating the same plug-in again
+    /// costs a hash and a comparison instead of a compilation.
+    pub(crate) fn compile(&self, bytes: &[u8]) -> wasmtime::Result<wasmtime::Module> {
+        let key = {
+            let mut hasher = rustc_hash::FxHasher::default();
+            bytes.hash(&mut hasher);
+            hasher.finish()
+        };
+        if let Some(module) = lock(&self.inner.modules).get(key, bytes) {
+            return Ok(module);
+        }
+        let module = wasmtime::Module::new(&self.inner.wasmtime, bytes)?;
+        lock(&self.inner.modules).insert(key, bytes, module.clone());
+        Ok(module)
+    }
+
     pub(crate) fn wasmtime(&self) -> &wasmtime::Engine {
         &self.inner.wasmtime
     }
@@ -173,6 +194,41 @@ impl Engine {
     pub(crate) fn timer(&self) -> &Timer {
         &self.inner.timer
     }
+}
+
+/// Recently compiled modules, by a hash of their bytes (the bytes are kept
+/// and compared, so a hash collision cannot return the wrong module).
+#[derive(Default)]
+struct ModuleCache {
+    entries: VecDeque<(u64, Arc<[u8]>, wasmtime::Module)>,
+}
+
+/// How many modules an engine keeps compiled for reuse.
+const MODULE_CACHE_ENTRIES: usize = 64;
+
+impl ModuleCache {
+    fn get(&self, key: u64, bytes: &[u8]) -> Option<wasmtime::Module> {
+        self.entries
+            .iter()
+            .find(|(k, b, _)| *k == key && **b == *bytes)
+            .map(|(_, _, m)| m.clone())
+    }
+
+    fn insert(&mut self, key: u64, bytes: &[u8], module: wasmtime::Module) {
+        if self.get(key, bytes).is_some() {
+            return;
+        }
+        if self.entries.len() == MODULE_CACHE_ENTRIES {
+            self.entries.pop_front();
+        }
+        self.entries.push_back((key, bytes.into(), module));
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The cache is only ever read or appended to whole: a panic cannot leave
+    // it half-updated.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Default for Engine {

@@ -4,7 +4,9 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use wasmtime::{Caller, FuncType, Linker, Val};
+use std::mem::MaybeUninit;
+
+use wasmtime::{Caller, FuncType, Linker, ValRaw};
 
 use crate::current_plugin::CurrentPlugin;
 use crate::error::HostError;
@@ -39,24 +41,23 @@ impl ValType {
         }
     }
 
-    /// Widens a wasm value to a stack slot (floats keep their bits).
-    fn to_slot(val: &Val) -> u64 {
-        match val {
-            Val::I32(v) => *v as u32 as u64,
-            Val::I64(v) => *v as u64,
-            Val::F32(bits) => u64::from(*bits),
-            Val::F64(bits) => *bits,
-            // Host functions are only ever declared with the four types above.
-            _ => 0,
+    /// Widens a raw wasm value of this type to a stack slot (an `i32` in the
+    /// low 32 bits, floats as their bits).
+    fn raw_to_slot(self, raw: ValRaw) -> u64 {
+        match self {
+            ValType::I32 => raw.get_i32() as u32 as u64,
+            ValType::I64 => raw.get_i64() as u64,
+            ValType::F32 => u64::from(raw.get_f32()),
+            ValType::F64 => raw.get_f64(),
         }
     }
 
-    fn slot_to_val(self, slot: u64) -> Val {
+    fn slot_to_raw(self, slot: u64) -> ValRaw {
         match self {
-            ValType::I32 => Val::I32(slot as u32 as i32),
-            ValType::I64 => Val::I64(slot as i64),
-            ValType::F32 => Val::F32(slot as u32),
-            ValType::F64 => Val::F64(slot),
+            ValType::I32 => ValRaw::i32(slot as u32 as i32),
+            ValType::I64 => ValRaw::i64(slot as i64),
+            ValType::F32 => ValRaw::f32(slot as u32),
+            ValType::F64 => ValRaw::f64(slot),
         }
     }
 }
@@ -168,32 +169,34 @@ impl HostFunction {
                 r.iter().map(|t| t.to_wasmtime()),
             );
             let f = f.clone();
-            let result_types = r.clone();
-            linker.func_new(
-                module,
-                name,
-                ty,
-                move |caller: Caller<'_, StoreData>, args, rets| {
-                    let mut stack = [0u64; 16];
-                    let mut heap;
-                    let slots = args.len().max(rets.len());
-                    let stack: &mut [u64] = if slots <= stack.len() {
-                        &mut stack[..slots]
-                    } else {
-                        heap = vec![0u64; slots];
-                        &mut heap
-                    };
-                    for (slot, arg) in stack.iter_mut().zip(args) {
-                        *slot = ValType::to_slot(arg);
-                    }
-                    let mut plugin = CurrentPlugin::new(caller);
-                    f(&mut plugin, stack).map_err(|e| failure(&label, e))?;
-                    for ((ret, ty), slot) in rets.iter_mut().zip(&result_types).zip(stack.iter()) {
-                        *ret = ty.slot_to_val(*slot);
-                    }
-                    Ok(())
-                },
-            )?;
+            let (param_types, result_types) = (p.clone(), r.clone());
+            let host_fn = move |caller: Caller<'_, StoreData>, raw: &mut [MaybeUninit<ValRaw>]| {
+                let mut inline = [0u64; 16];
+                let mut heap;
+                let stack: &mut [u64] = if raw.len() <= inline.len() {
+                    &mut inline[..raw.len()]
+                } else {
+                    heap = vec![0u64; raw.len()];
+                    &mut heap
+                };
+                for ((slot, raw), ty) in stack.iter_mut().zip(raw.iter()).zip(&param_types) {
+                    // SAFETY: wasmtime initialises the first `params` slots
+                    // with arguments of the declared parameter types.
+                    let raw = unsafe { raw.assume_init() };
+                    *slot = ty.raw_to_slot(raw);
+                }
+                let mut plugin = CurrentPlugin::new(caller);
+                f(&mut plugin, stack).map_err(|e| failure(&label, e))?;
+                for ((raw, ty), slot) in raw.iter_mut().zip(&result_types).zip(stack.iter()) {
+                    *raw = MaybeUninit::new(ty.slot_to_raw(*slot));
+                }
+                Ok(())
+            };
+            // SAFETY: `ty` has only i32/i64/f32/f64 parameters and results
+            // (`ValType` has no other variants); `host_fn` reads exactly the
+            // parameter slots as those types and writes every result slot
+            // with a value of its declared type. Numbers need no GC rooting.
+            unsafe { linker.func_new_unchecked(module, name, ty, host_fn) }?;
             Ok(())
         });
         HostFunction {

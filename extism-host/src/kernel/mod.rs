@@ -14,7 +14,7 @@
 
 mod allocator;
 
-use wasmtime::{AsContextMut, Caller, Engine, Global, Linker, Memory, Module, Val};
+use wasmtime::{AsContextMut, Caller, Engine, Linker, Memory, Module};
 
 pub(crate) use allocator::Allocator;
 
@@ -45,8 +45,6 @@ pub(crate) fn compile(engine: &Engine) -> wasmtime::Result<Module> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct KernelInstance {
     pub(crate) memory: Memory,
-    input_offset: Global,
-    input_length: Global,
 }
 
 impl KernelInstance {
@@ -54,8 +52,6 @@ impl KernelInstance {
         let mut store = store;
         Some(KernelInstance {
             memory: instance.get_memory(&mut store, "memory")?,
-            input_offset: instance.get_global(&mut store, "input_offset_global")?,
-            input_length: instance.get_global(&mut store, "input_length_global")?,
         })
     }
 }
@@ -264,10 +260,14 @@ pub(crate) fn set_input(
         _ => (0, 0),
     };
     ctx.data_mut().kernel.input = (offset, len);
-    instance
-        .input_offset
-        .set(&mut ctx, Val::I64(offset as i64))?;
-    instance.input_length.set(&mut ctx, Val::I64(len as i64))?;
+    // The wasm half reads the input range from the memory's first 16 bytes.
+    let header = instance
+        .memory
+        .data_mut(&mut ctx)
+        .get_mut(..16)
+        .ok_or(KernelError::OutOfBounds { offset: 0, len: 16 })?;
+    header[..8].copy_from_slice(&offset.to_le_bytes());
+    header[8..].copy_from_slice(&len.to_le_bytes());
     Ok(())
 }
 
