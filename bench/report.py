@@ -23,8 +23,26 @@ GROUPS = {
     "4_host_roundtrip": "host round trip, per trip",
     "5_bare_host_call": "bare host call (i64→i64), per call",
     "6_instance": "instance from compiled plug-in",
+    "7_instance_alloc": "instance from compiled plug-in (iter_custom)",
+    "8_pool_reflect_1KiB": "Pool checkout + reflect 1 KiB, wall time per call",
+    "9_host_fn_roundtrip": "host round trip via host fn, per trip",
+    "10_typed_call": "typed call vs call_bytes",
+    "11_limits_noop": "limits",
 }
-VALUE_ORDER = ["1KiB", "64KiB", "1MiB", "N=10", "N=1000", "create+call", "drop"]
+# Variant function ids (`ours_<v>`, `reference_<v>`), besides the ones
+# handled explicitly below: printed as extra rows, each against
+# `reference_<v>` when it exists, else against `reference`.
+VARIANT_LABELS = {
+    "pooling": "ours with the pooling allocator",
+    "host_fn": "`#[host_fn] fn echo(&[u8]) -> &[u8]`",
+    "host_fn_owned": "`#[host_fn] fn echo(&[u8]) -> Vec<u8>`",
+    "typed": "typed `call::<&[u8], &[u8]>`",
+    "typed_string": "typed `call::<&str, String>` (both runtimes)",
+    "limits": "`timeout_ms` + `max_pages` (both runtimes)",
+    "fuel": "fuel limit (both runtimes; ours on a fuel engine)",
+}
+VALUE_ORDER = ["1KiB", "64KiB", "1MiB", "N=10", "N=1000", "create+call", "drop",
+               "1thread", "2thread", "noop", "reflect 1KiB", "reflect 64KiB"]
 
 
 def load():
@@ -70,11 +88,14 @@ def fmt_cell(entry):
 def ratio(ref, ours):
     if ref is None or ours is None:
         return "—"
-    return f"{ref[0] / ours[0]:.1f}×"
+    x = ref[0] / ours[0]
+    return f"{x:.1f}×" if x >= 0.1 else f"{x:.3f}×"
 
 
 def sort_key(item):
     (group, value), _ = item
+    num = group.split("_", 1)[0]
+    group = (int(num) if num.isdigit() else 99, group)
     order = VALUE_ORDER.index(value) if value in VALUE_ORDER else len(VALUE_ORDER)
     return (group, order, value)
 
@@ -95,6 +116,16 @@ def main():
         if "reference_nocache" in fns:
             nc = fns["reference_nocache"]
             print(f"| {name} — reference with compile cache disabled | {fmt_cell(ours)} | {fmt_cell(nc)} | {fmt_cell(floor)} | {ratio(nc, ours)} |")
+        for fn in sorted(fns):
+            if not fn.startswith("ours_") or fn == "ours_raw":
+                continue
+            v = fn[len("ours_"):]
+            r = fns.get(f"reference_{v}", ref)
+            label = VARIANT_LABELS.get(v, fn)
+            print(f"| {name} — {label} | {fmt_cell(fns[fn])} | {fmt_cell(r)} | {fmt_cell(floor)} | {ratio(r, fns[fn])} |")
+        if group.startswith("8_"):
+            cps = lambda e: "—" if e is None else f"{1e9 / e[0]:,.0f} calls/s"
+            print(f"| {name} — as calls/s | {cps(ours)} | {cps(ref)} | — | {ratio(ref, ours)} |")
 
     def get(group, value, fn):
         e = results.get((group, value), {}).get(fn)

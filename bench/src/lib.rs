@@ -81,6 +81,22 @@ pub mod reference {
         )
     }
 
+    /// The body of `echo` as a named function (for `PluginBuilder::with_function`).
+    pub fn echo_fn(
+        plugin: &mut extism::CurrentPlugin,
+        inputs: &[extism::Val],
+        outputs: &mut [extism::Val],
+        _user_data: UserData<()>,
+    ) -> Result<(), extism::Error> {
+        let handle = plugin
+            .memory_from_val(&inputs[0])
+            .ok_or_else(|| extism::Error::msg("echo: bad offset"))?;
+        let bytes = plugin.memory_bytes(handle)?.to_vec();
+        let out = plugin.memory_new(bytes)?;
+        outputs[0] = plugin.memory_to_val(out);
+        Ok(())
+    }
+
     /// reflect.rust.wasm with `echo`, compile cache as configured by default.
     pub fn reflect_plugin() -> extism::Plugin {
         let bytes = super::plugin_bytes("reflect.rust.wasm");
