@@ -27,6 +27,12 @@ fn rss_kib() -> u64 {
         .expect("VmRSS")
 }
 
+/// Lines of /proc/self/maps (the kernel refuses new mappings beyond
+/// `vm.max_map_count`, 65530 by default).
+fn maps() -> usize {
+    std::fs::read_to_string("/proc/self/maps").map_or(0, |m| m.lines().count())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bytes = plugin_bytes("count_vowels.rust.wasm");
@@ -123,7 +129,7 @@ fn capacity(n: u32, max_memory_bytes: usize, bytes: &[u8]) {
             }
         }
         if all.len() % 10_000 == 0 {
-            println!("  {} live, RSS {} KiB, {:?}", all.len(), rss_kib(), start.elapsed());
+            println!("  {} live, RSS {} KiB, {} mappings, {:?}", all.len(), rss_kib(), maps(), start.elapsed());
         }
     }
     let rss = rss_kib();
@@ -135,6 +141,11 @@ fn capacity(n: u32, max_memory_bytes: usize, bytes: &[u8]) {
         rss,
         (rss - before) as f64 / all.len().max(1) as f64,
         error.as_deref().unwrap_or("reached N"),
+    );
+    println!(
+        "mappings: {} (vm.max_map_count {})",
+        maps(),
+        std::fs::read_to_string("/proc/sys/vm/max_map_count").unwrap_or_default().trim()
     );
     let start = Instant::now();
     drop(all);
