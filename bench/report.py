@@ -39,6 +39,8 @@ VARIANT_LABELS = {
     "typed": "typed `call::<&[u8], &[u8]>`",
     "typed_string": "typed `call::<&str, String>` (both runtimes)",
     "limits": "`timeout_ms` + `max_pages` (both runtimes)",
+    "timeout": "`timeout_ms` only (both runtimes)",
+    "max_pages": "`max_pages` only (both runtimes)",
     "fuel": "fuel limit (both runtimes; ours on a fuel engine)",
 }
 VALUE_ORDER = ["1KiB", "64KiB", "1MiB", "N=10", "N=1000", "create+call", "drop",

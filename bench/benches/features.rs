@@ -233,31 +233,58 @@ fn limits(c: &mut Criterion) {
     let bytes = plugin_bytes("reflect.rust.wasm");
     let timeout = Duration::from_secs(10);
     let pages = 64;
-    let ours_manifest = |limits: bool| {
+    // 0: none, 1: timeout + max_pages, 2: timeout only, 3: max_pages only.
+    let ours_manifest = |limits: u8| {
         let m = Manifest::new([Wasm::data(bytes.clone())]);
-        if limits { m.with_timeout(timeout).with_max_pages(pages) } else { m }
+        match limits {
+            1 => m.with_timeout(timeout).with_max_pages(pages),
+            2 => m.with_timeout(timeout),
+            3 => m.with_max_pages(pages),
+            _ => m,
+        }
     };
-    let mut none = PluginBuilder::new(ours_manifest(false)).with_function(ours::echo_typed()).build().unwrap();
-    let mut lim = PluginBuilder::new(ours_manifest(true)).with_function(ours::echo_typed()).build().unwrap();
+    let mut none = PluginBuilder::new(ours_manifest(0)).with_function(ours::echo_typed()).build().unwrap();
+    let mut lim = PluginBuilder::new(ours_manifest(1)).with_function(ours::echo_typed()).build().unwrap();
+    let mut tmo = PluginBuilder::new(ours_manifest(2)).with_function(ours::echo_typed()).build().unwrap();
+    let mut mp = PluginBuilder::new(ours_manifest(3)).with_function(ours::echo_typed()).build().unwrap();
     let fuel_engine = Engine::builder().fuel(true).build().unwrap();
-    let mut fuel = PluginBuilder::new(ours_manifest(false))
+    let mut fuel = PluginBuilder::new(ours_manifest(0))
         .with_engine(fuel_engine)
         .with_fuel_limit(1 << 40)
         .with_function(ours::echo_typed())
         .build()
         .unwrap();
-    let ref_manifest = |limits: bool| {
+    let ref_manifest = |limits: u8| {
         let m = extism::Manifest::new([extism::Wasm::data(bytes.clone())]);
-        if limits { m.with_timeout(timeout).with_memory_max(pages) } else { m }
+        match limits {
+            1 => m.with_timeout(timeout).with_memory_max(pages),
+            2 => m.with_timeout(timeout),
+            3 => m.with_memory_max(pages),
+            _ => m,
+        }
     };
-    let mut rnone = extism::PluginBuilder::new(ref_manifest(false)).with_function("echo", [extism::PTR], [extism::PTR], extism::UserData::new(()), reference::echo_fn).build().unwrap();
-    let mut rlim = extism::PluginBuilder::new(ref_manifest(true)).with_function("echo", [extism::PTR], [extism::PTR], extism::UserData::new(()), reference::echo_fn).build().unwrap();
-    let mut rfuel = extism::PluginBuilder::new(ref_manifest(false)).with_fuel_limit(1 << 40).with_function("echo", [extism::PTR], [extism::PTR], extism::UserData::new(()), reference::echo_fn).build().unwrap();
+    let ref_plugin = |limits: u8| {
+        extism::PluginBuilder::new(ref_manifest(limits))
+            .with_function("echo", [extism::PTR], [extism::PTR], extism::UserData::new(()), reference::echo_fn)
+            .build()
+            .unwrap()
+    };
+    let mut rnone = extism::PluginBuilder::new(ref_manifest(0)).with_function("echo", [extism::PTR], [extism::PTR], extism::UserData::new(()), reference::echo_fn).build().unwrap();
+    let mut rlim = extism::PluginBuilder::new(ref_manifest(1)).with_function("echo", [extism::PTR], [extism::PTR], extism::UserData::new(()), reference::echo_fn).build().unwrap();
+    let mut rfuel = extism::PluginBuilder::new(ref_manifest(0)).with_fuel_limit(1 << 40).with_function("echo", [extism::PTR], [extism::PTR], extism::UserData::new(()), reference::echo_fn).build().unwrap();
+    let mut rtmo = ref_plugin(2);
+    let mut rmp = ref_plugin(3);
     let input = input_of(64 << 10);
     for (label, inp) in [("noop", &b""[..]), ("reflect 64KiB", &input[..])] {
         let export = if label == "noop" { "noop" } else { "reflect" };
         g.bench_function(BenchmarkId::new("ours", label), |b| b.iter(|| black_box(none.call_bytes(export, inp).unwrap().len())));
         g.bench_function(BenchmarkId::new("ours_limits", label), |b| b.iter(|| black_box(lim.call_bytes(export, inp).unwrap().len())));
+        if label == "noop" {
+            g.bench_function(BenchmarkId::new("ours_timeout", label), |b| b.iter(|| black_box(tmo.call_bytes(export, inp).unwrap().len())));
+            g.bench_function(BenchmarkId::new("ours_max_pages", label), |b| b.iter(|| black_box(mp.call_bytes(export, inp).unwrap().len())));
+            g.bench_function(BenchmarkId::new("reference_timeout", label), |b| b.iter(|| black_box(rtmo.call::<&[u8], &[u8]>(export, inp).unwrap().len())));
+            g.bench_function(BenchmarkId::new("reference_max_pages", label), |b| b.iter(|| black_box(rmp.call::<&[u8], &[u8]>(export, inp).unwrap().len())));
+        }
         g.bench_function(BenchmarkId::new("ours_fuel", label), |b| b.iter(|| black_box(fuel.call_bytes(export, inp).unwrap().len())));
         g.bench_function(BenchmarkId::new("reference", label), |b| b.iter(|| black_box(rnone.call::<&[u8], &[u8]>(export, inp).unwrap().len())));
         g.bench_function(BenchmarkId::new("reference_limits", label), |b| b.iter(|| black_box(rlim.call::<&[u8], &[u8]>(export, inp).unwrap().len())));

@@ -39,6 +39,18 @@ fn main() {
                 black_box(p.call_bytes("noop", b"").unwrap());
             })
         }
+        "noop-timeout" => {
+            // noop with a manifest timeout (10 s): what a deadline costs per call.
+            let manifest = extism_host::Manifest::new([extism_host::Wasm::data(plugin_bytes("reflect.rust.wasm"))])
+                .with_timeout(Duration::from_secs(10));
+            let mut p = extism_host::PluginBuilder::new(manifest)
+                .with_function(ours::echo_typed())
+                .build()
+                .unwrap();
+            Box::new(move || {
+                black_box(p.call_bytes("noop", b"").unwrap());
+            })
+        }
         "noop-ref" => {
             let mut p = reference::reflect_plugin();
             Box::new(move || {
