@@ -259,6 +259,12 @@ pub(crate) fn set_input(
         Some(end) if end <= size => (offset, len),
         _ => (0, 0),
     };
+    // The header mirrors `kernel.input` (stores below 16 are refused), so an
+    // unchanged range needs no write: an empty call on a fresh instance then
+    // never touches, and never faults in, the kernel memory's first page.
+    if ctx.data().kernel.input == (offset, len) {
+        return Ok(());
+    }
     ctx.data_mut().kernel.input = (offset, len);
     // The wasm half reads the input range from the memory's first 16 bytes.
     let header = instance
