@@ -385,9 +385,7 @@ impl CompiledPlugin {
             instances.push(instance);
         }
         store.data_mut().limiter.start_counting();
-        if let Some(deadline) = store.data_mut().deadline.deadline.take() {
-            inner.engine.timer().unschedule(deadline);
-        }
+        store.data_mut().deadline.deadline = None;
         let main = instances
             .pop()
             .ok_or_else(|| Error::Manifest("no main module".into()))?;

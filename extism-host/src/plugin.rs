@@ -433,7 +433,6 @@ impl Plugin {
             if result.is_err() && data.deadline.fired.is_none() && Instant::now() >= deadline {
                 data.deadline.fired = Some(crate::limits::Interruption::Timeout);
             }
-            inner.engine.timer().unschedule(deadline);
         }
         data.function = None;
         if let Some(fuel) = inner.fuel {

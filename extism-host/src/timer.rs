@@ -8,20 +8,35 @@
 //! no deadline is pending.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeSet, BinaryHeap};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 /// How long an async call runs before it yields to its executor.
 pub(crate) const YIELD_SLICE: Duration = Duration::from_millis(10);
 
-#[derive(Default)]
 struct Shared {
-    /// Pending deadlines with how many calls wait for each; a call that
-    /// ends early takes its deadline out, so the queue holds only the
-    /// deadlines of calls still running.
-    deadlines: Mutex<BTreeMap<Instant, usize>>,
+    /// The origin of the deadline keys.
+    base: Instant,
+    /// Pending deadlines, in whole milliseconds after `base` (rounded up).
+    /// Calls that end early leave theirs in: the tick then wakes nobody, which
+    /// costs less than taking it out, and rounding keeps the set no larger
+    /// than the longest timeout in milliseconds. A steady stream of calls with
+    /// the same timeout adds deadlines later than the earliest pending one,
+    /// so it never has to wake the timer thread.
+    deadlines: Mutex<BTreeSet<u64>>,
     wake: Condvar,
+}
+
+impl Shared {
+    fn key(&self, deadline: Instant) -> u64 {
+        let nanos = deadline.saturating_duration_since(self.base).as_nanos();
+        u64::try_from(nanos.div_ceil(1_000_000)).unwrap_or(u64::MAX)
+    }
+
+    fn instant(&self, key: u64) -> Instant {
+        self.base + Duration::from_millis(key)
+    }
 }
 
 /// The deadline queue of one engine.
@@ -34,7 +49,11 @@ pub(crate) struct Timer {
 impl Timer {
     pub(crate) fn new(engine: wasmtime::Engine) -> Self {
         Timer {
-            shared: Arc::new(Shared::default()),
+            shared: Arc::new(Shared {
+                base: Instant::now(),
+                deadlines: Mutex::new(BTreeSet::new()),
+                wake: Condvar::new(),
+            }),
             engine,
             started: std::sync::Once::new(),
         }
@@ -43,23 +62,13 @@ impl Timer {
     /// Makes sure the epoch is bumped at (or just after) `deadline`.
     pub(crate) fn schedule(&self, deadline: Instant) {
         self.started.call_once(|| self.spawn());
+        let key = self.shared.key(deadline);
         let mut deadlines = lock(&self.shared.deadlines);
-        let earliest = deadlines.keys().next().is_none_or(|d| deadline < *d);
-        *deadlines.entry(deadline).or_insert(0) += 1;
+        let earliest = deadlines.first().is_none_or(|first| key < *first);
+        let added = deadlines.insert(key);
         drop(deadlines);
-        if earliest {
+        if added && earliest {
             self.shared.wake.notify_one();
-        }
-    }
-
-    /// Withdraws a deadline scheduled by a call that has ended.
-    pub(crate) fn unschedule(&self, deadline: Instant) {
-        let mut deadlines = lock(&self.shared.deadlines);
-        if let Some(count) = deadlines.get_mut(&deadline) {
-            *count -= 1;
-            if *count == 0 {
-                deadlines.remove(&deadline);
-            }
         }
     }
 
@@ -88,7 +97,7 @@ fn run(shared: Weak<Shared>, engine: wasmtime::EngineWeak) {
         let mut deadlines = lock(&shared.deadlines);
         let now = Instant::now();
         let mut due = false;
-        while deadlines.first_key_value().is_some_and(|(d, _)| *d <= now) {
+        while deadlines.first().is_some_and(|k| shared.instant(*k) <= now) {
             deadlines.pop_first();
             due = true;
         }
@@ -101,10 +110,9 @@ fn run(shared: Weak<Shared>, engine: wasmtime::EngineWeak) {
             continue;
         }
         // With nothing pending, wake now and then to notice a dropped engine.
-        let wait = deadlines
-            .keys()
-            .next()
-            .map_or(Duration::from_secs(5), |d| d.saturating_duration_since(now));
+        let wait = deadlines.first().map_or(Duration::from_secs(5), |k| {
+            shared.instant(*k).saturating_duration_since(now)
+        });
         let (guard, _) = shared
             .wake
             .wait_timeout(deadlines, wait)
