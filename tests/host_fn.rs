@@ -7,13 +7,14 @@
 //! * `host_fn_args.rust.wasm`: numbers of every wasm type, text, JSON, POD, a function
 //!   without result, one without arguments, one that fails.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use extism_host::codec::{bytemuck, Codec, Json};
+use extism_host::codec::{bytemuck, Codec, Decode, Encode, Json};
 use extism_host::{
-    host_fn, CurrentPlugin, Error, HostError, Manifest, Plugin, PluginBuilder, Wasm,
+    host_fn, CurrentPlugin, Error, HostError, HostFunction, Manifest, Plugin, PluginBuilder, Wasm,
 };
 use serde::{Deserialize, Serialize};
 
@@ -90,6 +91,71 @@ fn kv_store_totals_3_6_9() {
     let store = plugin.state::<KvStore>().expect("the store is still lent");
     assert_eq!(store.map["count-vowels"], 9u32.to_le_bytes());
     assert_eq!(store.map.len(), 1);
+}
+
+/// `kv_read` and `kv_write` written by hand with `HostFunction::wrap`: the same code as
+/// what `#[host_fn]` generates (`extism-macros/tests/expand/host_fn/state_and_result.rs`
+/// and `mut_state_unit.rs`), so both cost the same per call; only the spelling differs.
+fn kv_by_hand() -> [HostFunction; 2] {
+    let read = HostFunction::wrap(
+        "kv_read",
+        |plugin: &mut CurrentPlugin<'_>, key: u64| -> Result<u64, HostError> {
+            plugin.with_state(|plugin, store: &mut KvStore| -> Result<u64, HostError> {
+                let key = <&str as Decode>::decode(plugin.read_bytes(key)?)?;
+                let result = kv_read(&*store, key)?;
+                plugin.write_bytes(&<Vec<u8> as Encode>::encode(&result)?)
+            })?
+        },
+    );
+    let write = HostFunction::wrap(
+        "kv_write",
+        |plugin: &mut CurrentPlugin<'_>, key: u64, value: u64| -> Result<(), HostError> {
+            plugin.with_state(|plugin, store: &mut KvStore| -> Result<(), HostError> {
+                let key = <&str as Decode>::decode(plugin.read_bytes(key)?)?;
+                let value = <&[u8] as Decode>::decode(plugin.read_bytes(value)?)?;
+                kv_write(&mut *store, key, value);
+                Ok(())
+            })?
+        },
+    );
+    [read, write]
+}
+
+#[test]
+fn hand_written_wrap_behaves_the_same() {
+    let mut plugin = PluginBuilder::new(Manifest::new([plugin_wasm(
+        "count_vowels_kvstore.rust.wasm",
+    )]))
+    .with_state(KvStore::default())
+    .with_functions(kv_by_hand())
+    .build()
+    .unwrap();
+    let mut totals = Vec::new();
+    for _ in 0..3 {
+        let Json(report): Json<Report> = plugin.call("count_vowels", "Hello, World!").unwrap();
+        totals.push(report.total);
+    }
+    assert_eq!(totals, [3, 6, 9]);
+    assert_eq!(
+        plugin.state::<KvStore>().unwrap().map["count-vowels"],
+        9u32.to_le_bytes()
+    );
+}
+
+/// The `echo` host function of `reflect.rust.wasm`'s `host_roundtrip`.
+#[host_fn]
+fn echo(data: &[u8]) -> Vec<u8> {
+    data.to_vec()
+}
+
+#[test]
+fn reflect_round_trips_through_echo() {
+    let mut plugin = PluginBuilder::new(Manifest::new([plugin_wasm("reflect.rust.wasm")]))
+        .with_function(echo::host_function())
+        .build()
+        .unwrap();
+    let output: String = plugin.call("host_roundtrip", "100").unwrap();
+    assert_eq!(output, "100");
 }
 
 #[test]
@@ -509,4 +575,136 @@ fn a_mismatched_import_is_a_link_error() {
         .err()
         .expect("the import does not match");
     assert!(matches!(error, Error::Link { .. }), "{error:?}");
+}
+
+// ------------------------------------------------------------------ borrowed results
+
+struct Prefix(String);
+
+/// Named lifetimes, and a result that may borrow from the state or the argument.
+#[host_fn]
+fn tag<'a>(#[state] prefix: &'a Prefix, text: &'a str) -> Cow<'a, str> {
+    match text.strip_prefix(prefix.0.as_str()) {
+        Some(_) => Cow::Borrowed(text),
+        None => Cow::Owned(format!("{}{text}", prefix.0)),
+    }
+}
+
+/// Returns a borrow of its argument.
+#[host_fn]
+fn first_word(text: &str) -> &str {
+    text.split(' ').next().unwrap_or_default()
+}
+
+/// A WAT plug-in whose `run` passes its input to `extism:host/user::<name>` and outputs
+/// the block it gets back.
+fn text_plugin(name: &str) -> PluginBuilder {
+    let wat = format!(
+        r#"(module
+        (import "extism:host/env" "input_length" (func $input_length (result i64)))
+        (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
+        (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+        (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+        (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+        (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+        (import "extism:host/user" "{name}" (func $f (param i64) (result i64)))
+        (func (export "run") (result i32) (local $n i64) (local $i i64) (local $in i64) (local $out i64)
+            (local.set $n (call $input_length))
+            (local.set $in (call $alloc (local.get $n)))
+            (block $done (loop $copy
+                (br_if $done (i64.ge_u (local.get $i) (local.get $n)))
+                (call $store_u8 (i64.add (local.get $in) (local.get $i))
+                    (call $input_load_u8 (local.get $i)))
+                (local.set $i (i64.add (local.get $i) (i64.const 1)))
+                (br $copy)))
+            (local.set $out (call $f (local.get $in)))
+            (call $output_set (local.get $out) (call $length (local.get $out)))
+            (i32.const 0)))"#
+    );
+    PluginBuilder::from_wasm(wat)
+}
+
+#[test]
+fn results_that_borrow() {
+    let mut plugin = text_plugin("tag")
+        .with_state(Prefix("#".into()))
+        .with_function(tag::host_function())
+        .build()
+        .unwrap();
+    let output: String = plugin.call("run", "tagged").unwrap();
+    assert_eq!(output, "#tagged");
+    let output: String = plugin.call("run", "#already").unwrap();
+    assert_eq!(output, "#already");
+
+    let mut plugin = text_plugin("first_word")
+        .with_function(first_word::host_function())
+        .build()
+        .unwrap();
+    let output: String = plugin.call("run", "hello wasm world").unwrap();
+    assert_eq!(output, "hello");
+}
+
+// ------------------------------------------------------------------------- hygiene
+
+/// The generated code names everything by absolute path: a module that shadows the names
+/// it could use, and imports nothing, still compiles.
+mod hygiene {
+    #![allow(dead_code, non_camel_case_types)]
+
+    struct Result;
+    struct Ok;
+    struct HostError;
+    struct HostFunction;
+    struct CurrentPlugin;
+    struct u64;
+    trait Decode {}
+    trait Encode {}
+    mod core {}
+    mod std {}
+    mod extism_host {}
+
+    #[::extism_host::host_fn]
+    pub fn shadowed(
+        plugin: &mut ::extism_host::CurrentPlugin<'_>,
+        #[state] count: &mut ::core::primitive::u32,
+        text: &::core::primitive::str,
+    ) -> ::core::result::Result<::std::string::String, ::extism_host::HostError> {
+        *count += 1;
+        plugin.set_var("shadowed", text.as_bytes())?;
+        ::core::result::Result::Ok(::std::format!("{text} #{count}"))
+    }
+
+    #[::extism_host::host_fn(numbers = "wasm")]
+    pub fn shadowed_numbers(
+        a: ::core::primitive::u64,
+        b: ::core::primitive::i32,
+    ) -> ::core::primitive::u64 {
+        a + b as ::core::primitive::u64
+    }
+}
+
+#[test]
+fn generated_code_ignores_user_names() {
+    let wat = r#"(module
+        (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+        (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+        (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+        (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+        (import "extism:host/user" "shadowed" (func $shadowed (param i64) (result i64)))
+        (import "extism:host/user" "shadowed_numbers" (func $numbers (param i64 i32) (result i64)))
+        (func (export "run") (result i32) (local $text i64) (local $out i64)
+            (local.set $text (call $alloc (i64.const 1)))
+            (call $store_u8 (local.get $text) (i32.const 120))
+            (local.set $out (call $shadowed (local.get $text)))
+            (call $output_set (local.get $out) (call $length (local.get $out)))
+            (i32.sub (i32.wrap_i64 (call $numbers (i64.const 40) (i32.const 2))) (i32.const 42))))"#;
+    let mut plugin = PluginBuilder::from_wasm(wat)
+        .with_state(0u32)
+        .with_function(hygiene::shadowed::host_function())
+        .with_function(hygiene::shadowed_numbers::host_function())
+        .build()
+        .unwrap();
+    let output: String = plugin.call("run", "").unwrap();
+    assert_eq!(output, "x #1");
+    assert_eq!(plugin.var("shadowed"), Some(&b"x"[..]));
 }

@@ -106,10 +106,11 @@ pub fn derive_codec(input: TokenStream) -> TokenStream {
 /// as `(i64, i64) -> i64`, matching the PDK declaration `fn add(a: i32, b: i32) -> i32;`.
 ///
 /// With `numbers = "wasm"`, arguments and results written as `i32`, `u32`, `i64`, `u64`,
-/// `f32` or `f64` are wasm values instead, as in hand-written imports (Go's
-/// `//go:wasmimport`, C, AssemblyScript, WAT): `fn add(a: i32, b: i32) -> i32` imports as
-/// `(i32, i32) -> i32` and `fn put(key: &str, n: u64)` as `(i64, i64)`. The macro sees
-/// tokens only: a type alias of a number is decoded from a block.
+/// `f32` or `f64` (or `core::primitive::i32`, ...) are wasm values instead, as in
+/// hand-written imports (Go's `//go:wasmimport`, C, AssemblyScript, WAT):
+/// `fn add(a: i32, b: i32) -> i32` imports as `(i32, i32) -> i32` and
+/// `fn put(key: &str, n: u64)` as `(i64, i64)`. The macro sees tokens only: a type alias of
+/// a number is decoded from a block.
 ///
 /// # Options
 ///
@@ -132,9 +133,9 @@ pub fn derive_codec(input: TokenStream) -> TokenStream {
 ///     "kv_read",
 ///     |plugin: &mut CurrentPlugin<'_>, key: u64| -> Result<u64, HostError> {
 ///         plugin.with_state(|plugin, store: &mut KvStore| -> Result<u64, HostError> {
-///             let key: &str = Decode::decode(plugin.read_bytes(key)?)?;
+///             let key = <&str as Decode>::decode(plugin.read_bytes(key)?)?;
 ///             let result = kv_read(&*store, key);
-///             plugin.write_bytes(&Encode::encode(&result)?)
+///             plugin.write_bytes(&<Vec<u8> as Encode>::encode(&result)?)
 ///         })?
 ///     },
 /// );

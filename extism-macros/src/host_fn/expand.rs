@@ -7,8 +7,8 @@
 //! with `CurrentPlugin::with_state`, decodes each block with `Decode`, calls the function,
 //! and writes its result with `Encode` into a new block whose offset it returns.
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{GenericArgument, Item, ItemFn, PatType, PathArguments, Type, TypeParamBound};
@@ -165,7 +165,7 @@ impl<'a> Closure<'a> {
         let wasm_result = match host_fn.output.value {
             None => quote!(()),
             Some(ty) if numbers == Numbers::Wasm && is_wasm_number(ty) => quote!(#ty),
-            Some(_) => quote!(u64),
+            Some(_) => quote!(::core::primitive::u64),
         };
         let plugin_mut = host_fn.params.iter().any(|param| {
             matches!(
@@ -205,10 +205,9 @@ impl<'a> Closure<'a> {
             .map(|(index, (typed, number))| {
                 let binding = binding(typed, "arg", index);
                 let ty = if self.is_value(number) {
-                    let ty = &typed.ty;
-                    quote!(#ty)
+                    elide_lifetimes(&typed.ty)
                 } else {
-                    quote!(u64)
+                    quote!(::core::primitive::u64)
                 };
                 quote!(#binding: #ty)
             });
@@ -233,9 +232,10 @@ impl<'a> Closure<'a> {
             .rev()
             .fold(body, |body, (binding, target, _)| {
                 let with_state = quote_spanned!(target.span()=> with_state);
+                let target_elided = elide_lifetimes(target);
                 quote! {
                     #plugin.#with_state(
-                        |#plugin, #binding: &mut #target|
+                        |#plugin, #binding: &mut #target_elided|
                          -> ::core::result::Result<#wasm_result, #host::HostError> {
                             #body
                         },
@@ -282,8 +282,9 @@ impl<'a> Closure<'a> {
         let ident = &self.host_fn.original.sig.ident;
         let mut call = quote!(#ident(#(#call_args),*));
         if let Some(fallible) = self.host_fn.output.fallible {
-            // An error that does not convert into `HostError` is reported at the return type.
-            call = quote_spanned!(fallible.span()=> #call?);
+            // An error that does not convert into `HostError` is reported at its type.
+            let span = self.host_fn.output.error.unwrap_or(fallible).span();
+            call = quote_spanned!(span=> #call?);
         }
         let ret = match self.host_fn.output.value {
             None => quote! {
@@ -298,17 +299,21 @@ impl<'a> Closure<'a> {
                 // memory: copy its encoding out before writing the new block.
                 let result = Ident::new("__result", Span::mixed_site());
                 let bytes = Ident::new("__bytes", Span::mixed_site());
+                let ty = elide_lifetimes(ty);
                 quote! {
                     let #result = #call;
-                    let #bytes = #host::codec::Encode::encode_to_vec(&#result)?;
+                    let #bytes = <#ty as #host::codec::Encode>::encode_to_vec(&#result)?;
                     #plugin.write_bytes(&#bytes)
                 }
             }
-            Some(_) => {
+            Some(ty) => {
                 let result = Ident::new("__result", Span::mixed_site());
+                // Through `<T as Encode>`: a result type that does not implement `Encode`
+                // is reported at the type.
+                let ty = elide_lifetimes(ty);
                 quote! {
                     let #result = #call;
-                    #plugin.write_bytes(&#host::codec::Encode::encode(&#result)?)
+                    #plugin.write_bytes(&<#ty as #host::codec::Encode>::encode(&#result)?)
                 }
             }
         };
@@ -325,19 +330,20 @@ impl<'a> Closure<'a> {
         }
         let Closure { host, plugin, .. } = self;
         let binding = binding(typed, "arg", index);
-        let ty = &typed.ty;
-        // An argument type that does not implement `Decode` is reported at the type.
-        let decode = quote_spanned!(ty.span()=> #host::codec::Decode::decode);
+        // Through `<T as Decode>`: an argument type that does not implement `Decode` is
+        // reported at the type.
+        let ty = elide_lifetimes(&typed.ty);
+        let decode = quote!(<#ty as #host::codec::Decode>::decode);
         if self.plugin_mut && !number {
             // The function may write to the plug-in's memory while it holds its arguments.
             let bytes = format_ident!("__{}_bytes", binding.unraw(), span = Span::mixed_site());
             quote! {
                 let #bytes = #plugin.read_bytes(#binding)?.to_vec();
-                let #binding: #ty = #decode(&#bytes)?;
+                let #binding = #decode(&#bytes)?;
             }
         } else {
             quote! {
-                let #binding: #ty = #decode(#plugin.read_bytes(#binding)?)?;
+                let #binding = #decode(#plugin.read_bytes(#binding)?)?;
             }
         }
     }
@@ -382,6 +388,32 @@ fn binding(typed: &PatType, kind: &str, index: usize) -> Ident {
         Some(ident) => ident.clone(),
         None => format_ident!("__{}{}", kind, index, span = Span::mixed_site()),
     }
+}
+
+/// `ty` with every lifetime but `'static` written `'_`: the function's lifetime parameters
+/// are not in scope in the generated closure, where the compiler infers them.
+fn elide_lifetimes(ty: &Type) -> TokenStream {
+    fn elide(tokens: TokenStream) -> TokenStream {
+        let mut out = Vec::new();
+        let mut after_quote = false;
+        for token in tokens {
+            let token = match token {
+                TokenTree::Group(group) => {
+                    let mut elided = Group::new(group.delimiter(), elide(group.stream()));
+                    elided.set_span(group.span());
+                    TokenTree::Group(elided)
+                }
+                TokenTree::Ident(ident) if after_quote && ident != "static" => {
+                    TokenTree::Ident(Ident::new("_", ident.span()))
+                }
+                other => other,
+            };
+            after_quote = matches!(&token, TokenTree::Punct(p) if p.as_char() == '\'');
+            out.push(token);
+        }
+        out.into_iter().collect()
+    }
+    elide(ty.to_token_stream())
 }
 
 /// Whether a result of type `ty` may borrow from the function's arguments: a reference or

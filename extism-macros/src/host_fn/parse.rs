@@ -167,6 +167,8 @@ pub(crate) struct Output<'a> {
     /// The whole return type when it is written `Result<T, E>` or `Result<T>` (any path
     /// ending in `Result`): an `Err` fails the call.
     pub(crate) fallible: Option<&'a Type>,
+    /// `E` of a `Result<T, E>` written with both arguments, for spans.
+    pub(crate) error: Option<&'a Type>,
     /// The value given back to the plug-in (`T` of a `Result`); `None` for `()`, which
     /// gives no wasm result.
     pub(crate) value: Option<&'a Type>,
@@ -275,17 +277,19 @@ impl<'a> Output<'a> {
             syn::ReturnType::Default => {
                 return Output {
                     fallible: None,
+                    error: None,
                     value: None,
                 }
             }
             syn::ReturnType::Type(_, ty) => &**ty,
         };
-        let (fallible, value) = match result_ok_type(ty) {
-            Some(ok) => (Some(ty), ok),
-            None => (None, ty),
+        let (fallible, error, value) = match result_types(ty) {
+            Some((ok, error)) => (Some(ty), error, ok),
+            None => (None, None, ty),
         };
         Output {
             fallible,
+            error,
             value: (!is_unit(value)).then_some(value),
         }
     }
@@ -303,20 +307,34 @@ pub(crate) fn is_current_plugin(ty: &Type) -> bool {
     }
 }
 
-/// Whether `ty` is written as one of the wasm number types (`u32`, not a path to it or an
-/// alias: the macro only sees tokens).
+/// Whether `ty` is written as one of the wasm number types: `u32`, or
+/// `core::primitive::u32` / `std::primitive::u32` (with or without a leading `::`). The
+/// macro only sees tokens: an alias of a number is not one.
 pub(crate) fn is_wasm_number(ty: &Type) -> bool {
-    match ty {
-        Type::Path(path) if path.qself.is_none() => path
-            .path
-            .get_ident()
-            .is_some_and(|ident| WASM_NUMBERS.iter().any(|n| ident == n)),
-        _ => false,
+    let Type::Path(path) = ty else { return false };
+    if path.qself.is_some() {
+        return false;
     }
+    let segments: Vec<_> = path.path.segments.iter().collect();
+    if segments.iter().any(|s| !s.arguments.is_empty()) {
+        return false;
+    }
+    let name = match segments.as_slice() {
+        [name] if path.path.leading_colon.is_none() => &name.ident,
+        [krate, primitive, name]
+            if (krate.ident == "core" || krate.ident == "std")
+                && primitive.ident == "primitive" =>
+        {
+            &name.ident
+        }
+        _ => return false,
+    };
+    WASM_NUMBERS.iter().any(|n| name == n)
 }
 
-/// `T` when `ty` is written `Result<T, E>` or `Result<T>` (the last segment of any path).
-fn result_ok_type(ty: &Type) -> Option<&Type> {
+/// `T` (and `E` if written) when `ty` is written `Result<T, E>` or `Result<T>` (the last
+/// segment of any path).
+fn result_types(ty: &Type) -> Option<(&Type, Option<&Type>)> {
     let Type::Path(path) = ty else { return None };
     if path.qself.is_some() {
         return None;
@@ -331,10 +349,12 @@ fn result_ok_type(ty: &Type) -> Option<&Type> {
     if args.args.len() > 2 {
         return None;
     }
-    match args.args.first()? {
-        syn::GenericArgument::Type(ok) => Some(ok),
+    let mut types = args.args.iter().map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
         _ => None,
-    }
+    });
+    let ok = types.next()??;
+    Some((ok, types.next().flatten()))
 }
 
 /// Whether `ty` is `()`.

@@ -123,6 +123,19 @@ fn expand_borrowed_result() {
 }
 
 #[test]
+fn expand_named_lifetimes() {
+    snapshot(
+        "named_lifetimes",
+        quote!(),
+        quote! {
+            fn tag<'a>(#[state] prefix: &'a Prefix, text: &'a str) -> Cow<'a, str> {
+                prefix.apply(text)
+            }
+        },
+    );
+}
+
+#[test]
 fn expand_states_and_patterns() {
     snapshot(
         "states_and_patterns",
@@ -330,4 +343,29 @@ fn methods_get_no_stub() {
     .to_string();
     assert!(output.contains("compile_error"), "{output}");
     assert!(!output.contains("enum"), "{output}");
+}
+
+#[test]
+fn wasm_number_types() {
+    use super::parse::is_wasm_number;
+    for ty in [
+        quote!(i32),
+        quote!(u64),
+        quote!(f32),
+        quote!(core::primitive::f64),
+        quote!(::std::primitive::u32),
+    ] {
+        assert!(is_wasm_number(&syn::parse2(ty.clone()).unwrap()), "{ty}");
+    }
+    for ty in [
+        quote!(u8),
+        quote!(bool),
+        quote!(usize),
+        quote!(::i32),
+        quote!(my::primitive::i32),
+        quote!(Wrapping<i32>),
+        quote!(&i32),
+    ] {
+        assert!(!is_wasm_number(&syn::parse2(ty.clone()).unwrap()), "{ty}");
+    }
 }

@@ -22,13 +22,19 @@ impl first_word {
             "first_word",
             |
                 __plugin: &mut ::extism_host::CurrentPlugin<'_>,
-                text: u64,
-            | -> ::core::result::Result<u64, ::extism_host::HostError> {
-                let text: &str = ::extism_host::codec::Decode::decode(
+                text: ::core::primitive::u64,
+            | -> ::core::result::Result<
+                ::core::primitive::u64,
+                ::extism_host::HostError,
+            > {
+                let text = <&str as ::extism_host::codec::Decode>::decode(
                     __plugin.read_bytes(text)?,
                 )?;
                 let __result = first_word(text);
-                let __bytes = ::extism_host::codec::Encode::encode_to_vec(&__result)?;
+                let __bytes = <Cow<
+                    '_,
+                    str,
+                > as ::extism_host::codec::Encode>::encode_to_vec(&__result)?;
                 __plugin.write_bytes(&__bytes)
             },
         )

@@ -22,12 +22,12 @@ impl remember {
             "remember",
             |
                 __plugin: &mut ::extism_host::CurrentPlugin<'_>,
-                key: u64,
-                count: u64,
+                key: ::core::primitive::u64,
+                count: ::core::primitive::u64,
             | -> ::core::result::Result<(), ::extism_host::HostError> {
                 let __key_bytes = __plugin.read_bytes(key)?.to_vec();
-                let key: &str = ::extism_host::codec::Decode::decode(&__key_bytes)?;
-                let count: u32 = ::extism_host::codec::Decode::decode(
+                let key = <&str as ::extism_host::codec::Decode>::decode(&__key_bytes)?;
+                let count = <u32 as ::extism_host::codec::Decode>::decode(
                     __plugin.read_bytes(count)?,
                 )?;
                 remember(&mut *__plugin, key, count)?;

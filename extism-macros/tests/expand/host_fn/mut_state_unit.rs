@@ -22,18 +22,18 @@ impl kv_write {
             "kv_write",
             |
                 __plugin: &mut ::extism_host::CurrentPlugin<'_>,
-                key: u64,
-                value: u64,
+                key: ::core::primitive::u64,
+                value: ::core::primitive::u64,
             | -> ::core::result::Result<(), ::extism_host::HostError> {
                 __plugin
                     .with_state(|
                         __plugin,
                         store: &mut KvStore,
                     | -> ::core::result::Result<(), ::extism_host::HostError> {
-                        let key: &str = ::extism_host::codec::Decode::decode(
+                        let key = <&str as ::extism_host::codec::Decode>::decode(
                             __plugin.read_bytes(key)?,
                         )?;
-                        let value: &[u8] = ::extism_host::codec::Decode::decode(
+                        let value = <&[u8] as ::extism_host::codec::Decode>::decode(
                             __plugin.read_bytes(value)?,
                         )?;
                         kv_write(&mut *store, key, value);

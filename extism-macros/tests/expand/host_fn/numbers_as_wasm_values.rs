@@ -23,7 +23,7 @@ impl scale {
             |
                 __plugin: &mut ::extism_host::CurrentPlugin<'_>,
                 x: f64,
-                label: u64,
+                label: ::core::primitive::u64,
                 times: u32,
             | -> ::core::result::Result<f64, ::extism_host::HostError> {
                 __plugin
@@ -31,7 +31,7 @@ impl scale {
                         __plugin,
                         factor: &mut Factor,
                     | -> ::core::result::Result<f64, ::extism_host::HostError> {
-                        let label: &str = ::extism_host::codec::Decode::decode(
+                        let label = <&str as ::extism_host::codec::Decode>::decode(
                             __plugin.read_bytes(label)?,
                         )?;
                         ::core::result::Result::Ok(scale(&*factor, x, label, times)?)

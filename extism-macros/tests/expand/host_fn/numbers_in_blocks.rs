@@ -22,17 +22,23 @@ impl add {
             "add",
             |
                 __plugin: &mut ::extism_host::CurrentPlugin<'_>,
-                a: u64,
-                b: u64,
-            | -> ::core::result::Result<u64, ::extism_host::HostError> {
-                let a: i32 = ::extism_host::codec::Decode::decode(
+                a: ::core::primitive::u64,
+                b: ::core::primitive::u64,
+            | -> ::core::result::Result<
+                ::core::primitive::u64,
+                ::extism_host::HostError,
+            > {
+                let a = <i32 as ::extism_host::codec::Decode>::decode(
                     __plugin.read_bytes(a)?,
                 )?;
-                let b: i32 = ::extism_host::codec::Decode::decode(
+                let b = <i32 as ::extism_host::codec::Decode>::decode(
                     __plugin.read_bytes(b)?,
                 )?;
                 let __result = add(a, b);
-                __plugin.write_bytes(&::extism_host::codec::Encode::encode(&__result)?)
+                __plugin
+                    .write_bytes(
+                        &<i32 as ::extism_host::codec::Encode>::encode(&__result)?,
+                    )
             },
         )
     }

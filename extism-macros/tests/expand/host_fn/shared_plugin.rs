@@ -30,18 +30,23 @@ impl config_or_default {
                 "config_or",
                 |
                     __plugin: &mut ::extism_host::CurrentPlugin<'_>,
-                    key: u64,
-                    default: u64,
-                | -> ::core::result::Result<u64, ::extism_host::HostError> {
-                    let key: &str = ::extism_host::codec::Decode::decode(
+                    key: ::core::primitive::u64,
+                    default: ::core::primitive::u64,
+                | -> ::core::result::Result<
+                    ::core::primitive::u64,
+                    ::extism_host::HostError,
+                > {
+                    let key = <&str as ::extism_host::codec::Decode>::decode(
                         __plugin.read_bytes(key)?,
                     )?;
-                    let default: String = ::extism_host::codec::Decode::decode(
+                    let default = <String as ::extism_host::codec::Decode>::decode(
                         __plugin.read_bytes(default)?,
                     )?;
                     let __result = config_or_default(&*__plugin, key, default);
                     __plugin
-                        .write_bytes(&::extism_host::codec::Encode::encode(&__result)?)
+                        .write_bytes(
+                            &<String as ::extism_host::codec::Encode>::encode(&__result)?,
+                        )
                 },
             )
             .with_namespace("app")

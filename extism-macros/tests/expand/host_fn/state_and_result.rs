@@ -24,20 +24,28 @@ impl kv_read {
             "kv_read",
             |
                 __plugin: &mut ::extism_host::CurrentPlugin<'_>,
-                key: u64,
-            | -> ::core::result::Result<u64, ::extism_host::HostError> {
+                key: ::core::primitive::u64,
+            | -> ::core::result::Result<
+                ::core::primitive::u64,
+                ::extism_host::HostError,
+            > {
                 __plugin
                     .with_state(|
                         __plugin,
                         store: &mut KvStore,
-                    | -> ::core::result::Result<u64, ::extism_host::HostError> {
-                        let key: &str = ::extism_host::codec::Decode::decode(
+                    | -> ::core::result::Result<
+                        ::core::primitive::u64,
+                        ::extism_host::HostError,
+                    > {
+                        let key = <&str as ::extism_host::codec::Decode>::decode(
                             __plugin.read_bytes(key)?,
                         )?;
                         let __result = kv_read(&*store, key)?;
                         __plugin
                             .write_bytes(
-                                &::extism_host::codec::Encode::encode(&__result)?,
+                                &<Vec<
+                                    u8,
+                                > as ::extism_host::codec::Encode>::encode(&__result)?,
                             )
                     })?
             },

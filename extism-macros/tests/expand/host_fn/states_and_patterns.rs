@@ -34,23 +34,34 @@ impl record {
             "record",
             |
                 __plugin: &mut ::extism_host::CurrentPlugin<'_>,
-                __arg0: u64,
-                __arg1: u64,
-            | -> ::core::result::Result<u64, ::extism_host::HostError> {
+                __arg0: ::core::primitive::u64,
+                __arg1: ::core::primitive::u64,
+            | -> ::core::result::Result<
+                ::core::primitive::u64,
+                ::extism_host::HostError,
+            > {
                 __plugin
                     .with_state(|
                         __plugin,
                         log: &mut Log,
-                    | -> ::core::result::Result<u64, ::extism_host::HostError> {
+                    | -> ::core::result::Result<
+                        ::core::primitive::u64,
+                        ::extism_host::HostError,
+                    > {
                         __plugin
                             .with_state(|
                                 __plugin,
                                 __state1: &mut Clock,
-                            | -> ::core::result::Result<u64, ::extism_host::HostError> {
-                                let __arg0: Json<(i32, i32)> = ::extism_host::codec::Decode::decode(
+                            | -> ::core::result::Result<
+                                ::core::primitive::u64,
+                                ::extism_host::HostError,
+                            > {
+                                let __arg0 = <Json<
+                                    (i32, i32),
+                                > as ::extism_host::codec::Decode>::decode(
                                     __plugin.read_bytes(__arg0)?,
                                 )?;
-                                let __arg1: () = ::extism_host::codec::Decode::decode(
+                                let __arg1 = <() as ::extism_host::codec::Decode>::decode(
                                     __plugin.read_bytes(__arg1)?,
                                 )?;
                                 let __result = record(
@@ -61,7 +72,9 @@ impl record {
                                 );
                                 __plugin
                                     .write_bytes(
-                                        &::extism_host::codec::Encode::encode(&__result)?,
+                                        &<Json<
+                                            Entry,
+                                        > as ::extism_host::codec::Encode>::encode(&__result)?,
                                     )
                             })?
                     })?

@@ -1,0 +1,6 @@
+use extism_host::host_fn;
+
+#[host_fn]
+struct KvStore;
+
+fn main() {}
