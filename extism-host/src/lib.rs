@@ -72,3 +72,4 @@ pub use pool::{Pool, PoolBuilder, PoolMetrics, PooledPlugin};
 pub use extism_codec as codec;
 
 pub use extism_macros::host_fn;
+pub use extism_macros::plugin_interface;

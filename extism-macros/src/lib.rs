@@ -5,6 +5,8 @@
 //!   `extism_codec::Codec` (or `extism_host::codec::Codec`), where it is documented.
 //! - `#[host_fn]`: makes a plain Rust function an Extism host function. Use it through
 //!   its re-export, `extism_host::host_fn`.
+//! - `#[plugin_interface]`: makes a trait the typed interface of a plug-in. Use it
+//!   through its re-export, `extism_host::plugin_interface`.
 //!
 //! Each macro lives in its own module, split into `parse` (attributes into a typed model
 //! that keeps the original tokens for spans), `validate` (rules that need the whole
@@ -17,6 +19,7 @@ mod codec;
 mod crate_path;
 mod ctxt;
 mod host_fn;
+mod plugin_interface;
 #[cfg(test)]
 mod snapshot;
 
@@ -158,4 +161,136 @@ pub fn derive_codec(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn host_fn(args: TokenStream, item: TokenStream) -> TokenStream {
     host_fn::attribute(args.into(), item.into()).into()
+}
+
+/// Makes a trait the typed interface of a plug-in: keeps the trait and generates
+/// `<Trait>Plugin`, a wrapper of a plug-in that checks the plug-in's exports when it is
+/// made and implements the trait by calling them.
+///
+/// ```
+/// use extism_host::codec::Json;
+/// use extism_host::{plugin_interface, Error, Manifest, Plugin, Wasm};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Count {
+///     count: u64,
+///     total: u64,
+/// }
+///
+/// #[plugin_interface]
+/// trait VowelCounter {
+///     /// Counts the vowels of `text`.
+///     fn count_vowels(&mut self, text: &str) -> Result<Json<Count>, Error>;
+///     #[export(name = "reset_total")]
+///     fn reset(&mut self) -> Result<(), Error>;
+///     #[optional]
+///     fn describe(&mut self) -> Result<String, Error>;
+/// }
+///
+/// // Application code depends on the trait only...
+/// fn total_after_two(counter: &mut impl VowelCounter) -> Result<u64, Error> {
+///     counter.count_vowels("Hello")?;
+///     Ok(counter.count_vowels("World")?.0.total)
+/// }
+///
+/// // ...so a plug-in runs it:
+/// fn with_plugin() -> Result<u64, Error> {
+///     let plugin = Plugin::new(Manifest::new([Wasm::file("counter.wasm")]), [], false)?;
+///     // Fails, listing every missing or mistyped export, unless the plug-in has
+///     // `count_vowels` and `reset_total` (and `describe` is a function, if present).
+///     let mut counter = VowelCounterPlugin::new(plugin)?;
+///     total_after_two(&mut counter)
+/// }
+///
+/// // ...and so does a fake, in a test.
+/// struct Fake(u64);
+/// impl VowelCounter for Fake {
+///     fn count_vowels(&mut self, text: &str) -> Result<Json<Count>, Error> {
+///         let count = text.chars().filter(|c| "aeiou".contains(*c)).count() as u64;
+///         self.0 += count;
+///         Ok(Json(Count { count, total: self.0 }))
+///     }
+///     fn reset(&mut self) -> Result<(), Error> {
+///         self.0 = 0;
+///         Ok(())
+///     }
+///     fn describe(&mut self) -> Result<String, Error> {
+///         Ok("fake".into())
+///     }
+/// }
+/// assert_eq!(total_after_two(&mut Fake(0))?, 3);
+/// # let _ = with_plugin;
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// # The trait
+///
+/// Each method without a body calls one export, and must look like
+/// `fn name(&mut self[, input: I]) -> Result<O, E>`:
+///
+/// - `&mut self`: a call changes the plug-in's memory and vars.
+/// - At most one input (an export reads one block), of any type that implements
+///   `extism_codec::Encode` (`&str`, `&[u8]`, `String`, numbers, `Json<T>`,
+///   `Msgpack<T>`, `Pod<T>`, `#[derive(Codec)]` types...). Several values travel as one:
+///   a struct, or a tuple with `#[codec(json)]`. Without an input, the export gets none.
+/// - `Result<O, E>` (or a `Result<O>` alias such as `extism_host::Result<O>`), where `O`
+///   implements `extism_codec::Decode` and `E` converts from `extism_host::Error`
+///   (`extism_host::Error` itself, by any path, or an application error with
+///   `From<extism_host::Error>`). `O` may borrow from the plug-in's output through elided
+///   lifetimes (`&str`, `&[u8]`, `Cow<'_, str>`): the value then borrows `self` until the
+///   next call, which the borrow checker enforces. Named lifetimes (`&'static str`) are
+///   rejected.
+/// - Not generic, `async`, `unsafe`, `const` or `extern`, with no `where` clause.
+///
+/// Methods with a default body are ordinary provided methods (they can call the others)
+/// and are not exports. The trait itself has no parameters, supertraits, associated types
+/// or consts, and no method named `plugin`, `plugin_mut` or `into_inner` (the wrapper's
+/// own methods would hide it; use `#[export(name = "plugin")]` on another name).
+///
+/// # Method options
+///
+/// - `#[export(name = "...")]`: the export's name, when it is not the method's.
+/// - `#[optional]`: the plug-in may lack the export. Construction does not require it,
+///   and the method then returns `Err(Error::FunctionNotFound)` (converted into `E`)
+///   without calling anything. An export that is present must still be a function of the
+///   right type.
+/// - `#[codec(json)]`, `#[codec(msgpack)]` or `#[codec(pod)]`: wraps the input in
+///   `Json<I>` (or `Msgpack`, `Pod`) and the output in `Json<O>` (unless it is `()`), so
+///   the method takes and returns the plain types.
+///
+/// Doc comments and `#[cfg]`s of the methods carry over to the generated code.
+///
+/// # What it generates
+///
+/// The trait, unchanged but for the method options, and
+/// `struct <Trait>Plugin<P = extism_host::Plugin>`, with the trait's visibility:
+///
+/// - `<Trait>Plugin::new(plugin: P) -> Result<Self, Error>`, for any
+///   `P: BorrowMut<Plugin>` (`Plugin`, `&mut Plugin`, `Box<Plugin>`, or a pool's
+///   checked-out instance when it implements `BorrowMut<Plugin>`): checks the exports,
+///   then wraps the plug-in;
+/// - `<Trait>Plugin::from_compiled(&CompiledPlugin)`: checks, then instantiates;
+/// - `<Trait>Plugin::check(&CompiledPlugin) -> Result<(), Error>`: the check alone. It
+///   reports every problem at once: `Error::FunctionNotFound` for one missing export,
+///   `Error::FunctionSignature` for one export that is not `() -> i32` or `() -> ()`, and
+///   `Error::Runtime` naming the trait and listing them all when there are several;
+/// - `plugin()`, `plugin_mut()` and `into_inner()`, to reach the plug-in;
+/// - `impl<P: BorrowMut<Plugin>> Trait for <Trait>Plugin<P>`, whose methods call
+///   `Plugin::call::<I, O>(export, input)` and convert the error with `From`.
+///
+/// Generated code names extism-host by an absolute path (as renamed in `Cargo.toml`), so
+/// it does not depend on the user's imports.
+///
+/// # Compile errors
+///
+/// Reported all at once, at the offending tokens, with the trait and a stub wrapper still
+/// emitted so that code using them adds no errors of its own: applied to something other
+/// than a trait; arguments to the attribute; the trait shapes and method signatures
+/// above; unknown, malformed, duplicate or conflicting options, or options on a provided
+/// method; two methods bound to one export. An input that does not implement `Encode`,
+/// an output that does not implement `Decode`, or an error type without
+/// `From<extism_host::Error>` is reported by rustc at that type.
+#[proc_macro_attribute]
+pub fn plugin_interface(args: TokenStream, item: TokenStream) -> TokenStream {
+    plugin_interface::attribute(args.into(), item.into()).into()
 }
