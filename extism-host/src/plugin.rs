@@ -36,7 +36,7 @@ pub struct Plugin {
     compiled: CompiledPlugin,
     store: Store<StoreData>,
     main: Instance,
-    exports: FxHashMap<Box<str>, Export>,
+    exports: FxHashMap<Box<str>, Arc<Export>>,
     /// What the next call must do first.
     pending: Pending,
     /// This instance's time limit per call (starts as the manifest's).
@@ -60,13 +60,11 @@ enum Pending {
 }
 
 /// A callable export, resolved once.
-#[derive(Clone)]
 struct Export {
     name: Arc<str>,
     func: ExportFunc,
 }
 
-#[derive(Clone)]
 enum ExportFunc {
     Code(TypedFunc<(), i32>),
     Unit(TypedFunc<(), ()>),
@@ -271,7 +269,9 @@ impl Plugin {
         O::decode(output).map_err(codec_error)
     }
 
-    fn export(&mut self, name: &str) -> Result<Export> {
+    /// The export `name`, resolved and type-checked once per instance; shared
+    /// by reference so the hot path clones one `Arc`, not a `TypedFunc`.
+    fn export(&mut self, name: &str) -> Result<Arc<Export>> {
         if let Some(export) = self.exports.get(name) {
             return Ok(export.clone());
         }
@@ -294,10 +294,10 @@ impl Plugin {
                 found: crate::linker::describe(&wasmtime::ExternType::Func(func.ty(&self.store))),
             });
         };
-        let export = Export {
+        let export = Arc::new(Export {
             name: name.into(),
             func,
-        };
+        });
         self.exports.insert(name.into(), export.clone());
         Ok(export)
     }
