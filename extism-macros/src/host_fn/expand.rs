@@ -291,9 +291,13 @@ impl<'a> Closure<'a> {
                 #call;
                 ::core::result::Result::Ok(())
             },
-            Some(ty) if self.numbers == Numbers::Wasm && is_wasm_number(ty) => quote! {
-                ::core::result::Result::Ok(#call)
-            },
+            Some(ty) if self.numbers == Numbers::Wasm && is_wasm_number(ty) => {
+                let result = Ident::new("__result", Span::mixed_site());
+                quote! {
+                    let #result = #call;
+                    ::core::result::Result::Ok(#result)
+                }
+            }
             Some(ty) if may_borrow(ty) => {
                 // The result may borrow from the arguments, which borrow the plug-in's
                 // memory: copy its encoding out before writing the new block.
@@ -423,10 +427,10 @@ fn elide_lifetimes(ty: &Type) -> TokenStream {
 fn may_borrow(ty: &Type) -> bool {
     match ty {
         Type::Reference(reference) => {
-            !reference
+            reference
                 .lifetime
                 .as_ref()
-                .is_some_and(|lifetime| lifetime.ident == "static")
+                .is_none_or(|lifetime| lifetime.ident != "static")
                 || may_borrow(&reference.elem)
         }
         Type::Path(path) => {

@@ -34,7 +34,8 @@ impl scale {
                         let label = <&str as ::extism_host::codec::Decode>::decode(
                             __plugin.read_bytes(label)?,
                         )?;
-                        ::core::result::Result::Ok(scale(&*factor, x, label, times)?)
+                        let __result = scale(&*factor, x, label, times)?;
+                        ::core::result::Result::Ok(__result)
                     })?
             },
         )
