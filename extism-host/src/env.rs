@@ -92,6 +92,14 @@ fn var_get(mut caller: Caller<'_, StoreData>, key: u64) -> wasmtime::Result<u64>
 
 fn var_set(mut caller: Caller<'_, StoreData>, key: u64, value: u64) -> wasmtime::Result<()> {
     let key_text = read_str(&caller, "var_set", key, "var key")?.to_string();
+    // Refuse before copying: a plug-in must not make the host copy a value
+    // far larger than the store may hold.
+    let value_len = read_bytes(&caller, "var_set", value, "var value")?.len() as u64;
+    caller
+        .data()
+        .vars
+        .check(&key_text, value_len)
+        .map_err(|e| env_error("var_set", EnvErrorKind::Vars(e)))?;
     let value_bytes = read_bytes(&caller, "var_set", value, "var value")?.to_vec();
     caller
         .data_mut()

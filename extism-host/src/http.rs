@@ -135,10 +135,16 @@ pub(crate) fn http_request(
         .map_err(|e| env_error("http_request", EnvErrorKind::Kernel(e)))?;
     let parsed: PluginRequest = serde_json::from_slice(request_bytes)
         .map_err(|e| http_error(format!("invalid HTTP request JSON: {e}")))?;
+    let policy = caller.data().http.policy.clone();
+    // Refuse a host that is not allowed before copying the body.
+    let url = url::Url::parse(&parsed.url)
+        .map_err(|e| http_error(format!("invalid URL `{}`: {e}", parsed.url)))?;
+    if !policy.allows(&url) {
+        return Err(http_error(format!("HTTP request to {url} is not allowed")));
+    }
     let body_bytes = kernel::block(&caller, body, "HTTP request body")
         .map_err(|e| env_error("http_request", EnvErrorKind::Kernel(e)))?
         .to_vec();
-    let policy = caller.data().http.policy.clone();
     let deadline = caller.data().deadline.deadline;
     let timeout = match deadline {
         Some(deadline) => Some(deadline.saturating_duration_since(Instant::now())),

@@ -11,7 +11,8 @@ pub(crate) const PAGE: u64 = 64 * 1024;
 /// How large a memory may be declared, in pages, when `max_pages` is lower.
 const INITIAL_ALLOWANCE_PAGES: u64 = 256;
 
-/// The most elements a table may have (toolchains emit a few hundred).
+/// The most elements a plug-in's tables may have together (toolchains emit
+/// a few hundred).
 const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
 /// Raised (as a trap) when a memory would grow past the plug-in's budget.
@@ -41,6 +42,10 @@ pub(crate) struct MemoryLimiter {
     max_pages: Option<u32>,
     bytes_left: u64,
     counting: bool,
+    /// Bytes of memory declared by the modules, during instantiation.
+    initial_bytes: u64,
+    /// Elements of all the plug-in's tables together.
+    table_elements: usize,
 }
 
 impl MemoryLimiter {
@@ -49,6 +54,8 @@ impl MemoryLimiter {
             max_pages,
             bytes_left: max_pages.map_or(u64::MAX, |p| u64::from(p) * PAGE),
             counting: false,
+            initial_bytes: 0,
+            table_elements: 0,
         }
     }
 
@@ -75,12 +82,17 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
         if !self.counting {
             // Instantiation: declared initial memories are not charged (as in
             // the reference, so a Rust PDK plug-in's 17 pages run under
-            // `max_pages: 16`), but none may exceed the larger of the limit
-            // and 16 MiB, or a module could simply declare gigabytes.
+            // `max_pages: 16`), but together they may not exceed the larger
+            // of the limit and 16 MiB, or modules could simply declare
+            // gigabytes.
             let allowance = u64::from(max_pages).max(INITIAL_ALLOWANCE_PAGES) * PAGE;
-            if desired as u64 > allowance {
+            let total = self
+                .initial_bytes
+                .saturating_add(desired.saturating_sub(current) as u64);
+            if total > allowance {
                 return Err(wasmtime::Error::new(MemoryLimitExceeded { max_pages }));
             }
+            self.initial_bytes = total;
             return Ok(true);
         }
         let growth = desired.saturating_sub(current) as u64;
@@ -93,13 +105,21 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         // Table elements live in host memory (8 bytes or more each), outside
-        // any page budget: cap them so `table.grow` cannot exhaust the host.
-        Ok(desired <= MAX_TABLE_ELEMENTS && maximum.is_none_or(|max| desired <= max))
+        // any page budget: cap all tables together so `table.grow` cannot
+        // exhaust the host.
+        let total = self
+            .table_elements
+            .saturating_add(desired.saturating_sub(current));
+        if total > MAX_TABLE_ELEMENTS || maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
+        }
+        self.table_elements = total;
+        Ok(true)
     }
 }
 

@@ -76,6 +76,25 @@ impl Vars {
         Ok(())
     }
 
+    /// Whether storing `value_len` bytes under `key` would be accepted, so
+    /// that a refused value need not be copied first.
+    pub(crate) fn check(&self, key: &str, value_len: u64) -> Result<(), VarError> {
+        if self.limit == 0 {
+            return Err(VarError::Disabled);
+        }
+        if value_len == 0 {
+            return Ok(());
+        }
+        let needed = self.size + key.len() as u64 + value_len + ENTRY_OVERHEAD;
+        if needed > self.limit {
+            return Err(VarError::Full {
+                needed,
+                limit: self.limit,
+            });
+        }
+        Ok(())
+    }
+
     pub(crate) fn remove(&mut self, key: &str) -> Option<Vec<u8>> {
         let old = self.entries.remove(key)?;
         self.size -= entry_size(key, &old);
