@@ -224,7 +224,10 @@ mod cancel_twice {
         assert!(start.elapsed() < SANITY);
         assert!(matches!(err, Error::Cancelled { .. }), "{err:?}");
         let (handle, second) = canceller.join().unwrap();
-        assert!(!second, "a second cancel of an already cancelled call reported a call");
+        assert!(
+            !second,
+            "a second cancel of an already cancelled call reported a call"
+        );
         // After the call: no-ops again, and the plug-in runs normally.
         assert!(!handle.cancel());
         assert!(!handle.cancel());
@@ -390,7 +393,11 @@ mod command_module_as_library {
     #[test]
     fn other_export_then_start_then_other_export() {
         let mut plugin = wat_plugin(BODY);
-        assert_eq!(word(plugin.call_bytes("count", b"").unwrap()), 1, "not started implicitly");
+        assert_eq!(
+            word(plugin.call_bytes("count", b"").unwrap()),
+            1,
+            "not started implicitly"
+        );
         assert_eq!(word(plugin.call_bytes("count", b"").unwrap()), 2);
         plugin.call_bytes("_start", b"").unwrap();
         // Fresh instance after `_start`: globals start over.
@@ -433,7 +440,8 @@ mod unknown_kernel_import {
             r#"(import "env" "extism_alloc" (func (param i64)))"#,
             r#"(import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))"#,
         ] {
-            let text = format!("(module {import} (func (export \"run\") (result i32) (i32.const 0)))");
+            let text =
+                format!("(module {import} (func (export \"run\") (result i32) (i32.const 0)))");
             match PluginBuilder::from_wasm(text).build() {
                 Err(Error::Link { .. }) => {}
                 Err(other) => panic!("{import}: expected Error::Link, got {other:?}"),
@@ -743,7 +751,10 @@ mod limits_bypass {
         .build()
         .unwrap();
         let err = plugin.call_bytes("grow", b"").unwrap_err();
-        assert!(matches!(err, Error::MemoryLimit { max_pages: 16, .. }), "{err:?}");
+        assert!(
+            matches!(err, Error::MemoryLimit { max_pages: 16, .. }),
+            "{err:?}"
+        );
         let err = plugin.call_bytes("alloc", b"").unwrap_err();
         assert!(matches!(err, Error::MemoryLimit { .. }), "{err:?}");
         let err = plugin.call_bytes("ok", &vec![0u8; 2 << 20]).unwrap_err();
@@ -876,7 +887,10 @@ mod copy_before_limit {
     /// kernel memory to ~4 GiB and `var_set`s a block of that size.
     #[test]
     fn fuzz_input_var_set_copies_4gib() {
-        let input = std::fs::read(repo("tests/fuzz_corpus/kernel_abi/found_var_set_copies_4gib.crash")).unwrap();
+        let input = std::fs::read(repo(
+            "tests/fuzz_corpus/kernel_abi/found_var_set_copies_4gib.crash",
+        ))
+        .unwrap();
         reset_peak();
         let before = peak_rss_kib();
         kernel_oracle::Interp::default().run(&input);

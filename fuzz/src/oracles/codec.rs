@@ -22,7 +22,12 @@ where
             let again = value
                 .encode()
                 .unwrap_or_else(|e| panic!("{value:?} decoded but does not encode: {e}"));
-            assert_eq!(&*again, bytes, "{} does not round-trip", std::any::type_name::<T>());
+            assert_eq!(
+                &*again,
+                bytes,
+                "{} does not round-trip",
+                std::any::type_name::<T>()
+            );
         }
         Err(e) => {
             let _ = e.to_string();

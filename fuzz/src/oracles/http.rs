@@ -56,11 +56,7 @@ pub fn plugin() -> Plugin {
 }
 
 /// Messages that say the request was refused before any traffic.
-const REFUSALS: &[&str] = &[
-    "is not allowed",
-    "invalid HTTP request JSON",
-    "invalid URL",
-];
+const REFUSALS: &[&str] = &["is not allowed", "invalid HTTP request JSON", "invalid URL"];
 
 /// Calls `export` with `request` and checks the outcome; panics on a finding.
 pub fn check(plugin: &mut Plugin, export: &str, request: &[u8]) {
@@ -80,6 +76,8 @@ pub fn check(plugin: &mut Plugin, export: &str, request: &[u8]) {
                 eprintln!("{export}: {message}");
             }
         }
-        Err(other) => panic!("http_request did not fail with a typed HostFunction error: {other:?}"),
+        Err(other) => {
+            panic!("http_request did not fail with a typed HostFunction error: {other:?}")
+        }
     }
 }

@@ -51,9 +51,19 @@ impl Settings {
             match k {
                 "final_len" => s.final_len = v.parse().ok()?,
                 "input" => s.input = unhex(v)?,
-                "max_pages" => s.max_pages = if v == "-" { None } else { Some(v.parse().ok()?) },
+                "max_pages" => {
+                    s.max_pages = if v == "-" {
+                        None
+                    } else {
+                        Some(v.parse().ok()?)
+                    }
+                }
                 "max_var_bytes" => {
-                    s.max_var_bytes = if v == "-" { None } else { Some(v.parse().ok()?) }
+                    s.max_var_bytes = if v == "-" {
+                        None
+                    } else {
+                        Some(v.parse().ok()?)
+                    }
                 }
                 "recycle" => s.recycle = v == "1",
                 _ => return None,
@@ -111,12 +121,22 @@ fn manifest(wasm: &[u8], max_pages: Option<u32>, max_var_bytes: Option<u64>) -> 
 fn check_run(result: Result<&[u8], Error>, final_len: u64) -> Outcome {
     match result {
         Ok(out) => {
-            assert_eq!(out.len(), 24, "run's output is not the epilogue's 24 bytes: {out:?}");
+            assert_eq!(
+                out.len(),
+                24,
+                "run's output is not the epilogue's 24 bytes: {out:?}"
+            );
             let word = |i: usize| u64::from_le_bytes(out[i * 8..i * 8 + 8].try_into().unwrap());
             let (viol, f, f_len) = (word(0), word(1), word(2));
-            assert_eq!(viol, 0, "kernel invariant violated (bit mask {viol:#b}, see fuzz/src/kernel.rs)");
+            assert_eq!(
+                viol, 0,
+                "kernel invariant violated (bit mask {viol:#b}, see fuzz/src/kernel.rs)"
+            );
             if f != 0 {
-                assert_eq!(f_len, final_len, "length(alloc({final_len})) = {f_len} at offset {f}");
+                assert_eq!(
+                    f_len, final_len,
+                    "length(alloc({final_len})) = {f_len} at offset {f}"
+                );
             }
             Outcome::Ok
         }
@@ -130,7 +150,9 @@ fn check_run(result: Result<&[u8], Error>, final_len: u64) -> Outcome {
                 Error::MemoryLimit { .. } | Error::Vars { .. } => {}
                 Error::ExitCode { code: 77, .. } => {}
                 Error::Runtime { message, .. } if message.contains("cannot allocate") => {}
-                other => panic!("run failed in a way a plug-in without traps cannot cause: {other:?}"),
+                other => {
+                    panic!("run failed in a way a plug-in without traps cannot cause: {other:?}")
+                }
             }
             if verbose() {
                 eprintln!("run: {e}");
@@ -145,7 +167,10 @@ fn check_after(plugin: &mut Plugin) {
     let out = plugin
         .call_bytes("check", b"")
         .unwrap_or_else(|e| panic!("the call after run failed: {e}"));
-    assert_eq!(out, b"hello", "the call after run returned the wrong output");
+    assert_eq!(
+        out, b"hello",
+        "the call after run returned the wrong output"
+    );
 }
 
 /// Loads the WAT made by `Case::to_wat` and checks every invariant; panics
@@ -161,7 +186,10 @@ pub fn run_wat(wat: &str) -> Outcome {
     .with_name("kernel-fuzz")
     .build()
     .unwrap_or_else(|e| panic!("the generated plug-in does not load: {e}"));
-    let outcome = check_run(plugin.call_bytes("run", &settings.input), settings.final_len);
+    let outcome = check_run(
+        plugin.call_bytes("run", &settings.input),
+        settings.final_len,
+    );
     check_after(&mut plugin);
     outcome
 }

@@ -11,6 +11,9 @@ pub fn check(text: &str) {
     let json = manifest.to_json();
     let again = Manifest::from_json(&json)
         .unwrap_or_else(|e| panic!("to_json output does not parse: {e}\njson: {json}"));
-    assert_eq!(again, manifest, "round trip changed the manifest\njson: {json}");
+    assert_eq!(
+        again, manifest,
+        "round trip changed the manifest\njson: {json}"
+    );
     assert_eq!(again.to_json(), json, "to_json is not stable");
 }
