@@ -606,7 +606,8 @@ mod input_set_outside_memory {
 // ===================================================================== findings
 
 /// Memory a plug-in could take without `max_pages` counting it (SECURITY.md,
-/// findings F1, F2, F5). F1 and F2 were fixed in 86acb5e.
+/// findings F1, F2, F5, F6). F1 and F2 were fixed in 86acb5e, F5 and F6 in
+/// 3749099.
 mod limits_bypass {
     use super::*;
 
@@ -689,11 +690,11 @@ mod limits_bypass {
         }
     }
 
-    /// The fix for the two findings above bounds each memory and each table
-    /// on its own (16 MiB of declared memory, 2^20 table elements), but a
-    /// module may have many of each (multi-memory is on; wasmtime's default
-    /// limiter allows 10000 memories and tables per instance): 32 memories of
-    /// 16 MiB are 512 MiB under `max_pages: 16`.
+    /// F5: the first fix of F1 and F2 bounded each memory and each table on
+    /// its own (16 MiB of declared memory, 2^20 table elements), but a module
+    /// may have many of each (multi-memory is on; wasmtime's default limiter
+    /// allows 10000 memories and tables per instance): 32 memories of 16 MiB
+    /// were 512 MiB under `max_pages: 16`.
     #[test]
     fn many_declared_memories_count_together() {
         let text = r#"(module (memory $m0 256)(memory $m1 256)(memory $m2 256)(memory $m3 256)(memory $m4 256)(memory $m5 256)(memory $m6 256)(memory $m7 256)(memory $m8 256)(memory $m9 256)(memory $m10 256)(memory $m11 256)(memory $m12 256)(memory $m13 256)(memory $m14 256)(memory $m15 256)(memory $m16 256)(memory $m17 256)(memory $m18 256)(memory $m19 256)(memory $m20 256)(memory $m21 256)(memory $m22 256)(memory $m23 256)(memory $m24 256)(memory $m25 256)(memory $m26 256)(memory $m27 256)(memory $m28 256)(memory $m29 256)(memory $m30 256)(memory $m31 256)
@@ -709,8 +710,8 @@ mod limits_bypass {
         );
     }
 
-    /// Same for tables: `MAX_TABLE_ELEMENTS` caps each table, so 32 tables
-    /// grown to 2^20 elements hold 256 MiB of host memory.
+    /// F6, the same for tables: `MAX_TABLE_ELEMENTS` capped each table, so 32
+    /// tables grown to 2^20 elements held 256 MiB of host memory.
     #[test]
     fn many_tables_count_together() {
         let text = r#"(module (table $t0 0 funcref)(table $t1 0 funcref)(table $t2 0 funcref)(table $t3 0 funcref)(table $t4 0 funcref)(table $t5 0 funcref)(table $t6 0 funcref)(table $t7 0 funcref)(table $t8 0 funcref)(table $t9 0 funcref)(table $t10 0 funcref)(table $t11 0 funcref)(table $t12 0 funcref)(table $t13 0 funcref)(table $t14 0 funcref)(table $t15 0 funcref)(table $t16 0 funcref)(table $t17 0 funcref)(table $t18 0 funcref)(table $t19 0 funcref)(table $t20 0 funcref)(table $t21 0 funcref)(table $t22 0 funcref)(table $t23 0 funcref)(table $t24 0 funcref)(table $t25 0 funcref)(table $t26 0 funcref)(table $t27 0 funcref)(table $t28 0 funcref)(table $t29 0 funcref)(table $t30 0 funcref)(table $t31 0 funcref)
@@ -812,13 +813,13 @@ mod initialisation_is_not_bounded {
     }
 }
 
-/// F7 (found by `kernel_abi`): host services copy a plug-in's block into a
-/// host `Vec` before checking it against their limit. `var_set` does
-/// `read_bytes(value).to_vec()` (env.rs `var_set`) and only then asks
-/// `Vars::set` whether it fits `max_var_bytes`; `http_request` copies the
-/// body before the allow-list check. Without `max_pages`, a block can be
+/// F7 (found by `kernel_abi`; fixed in 3749099): host services copied a
+/// plug-in's block into a host `Vec` before checking it against their limit.
+/// `var_set` did `read_bytes(value).to_vec()` (env.rs `var_set`) and only then
+/// asked `Vars::set` whether it fits `max_var_bytes`; `http_request` copied
+/// the body before the allow-list check. Without `max_pages`, a block can be
 /// ~4 GiB of kernel memory that costs nothing until touched (fresh zero
-/// pages), and the copy makes the host commit all of it: one call, 4 GiB of
+/// pages), and the copy made the host commit all of it: one call, 4 GiB of
 /// host RSS, under a 1 MiB var limit.
 mod copy_before_limit {
     use super::*;
