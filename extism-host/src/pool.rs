@@ -456,3 +456,17 @@ impl Drop for PooledPlugin {
         self.pool.release(self.plugin.take());
     }
 }
+
+// So that typed wrappers generic over `BorrowMut<Plugin>` (such as the ones
+// `#[plugin_interface]` generates) work on pooled instances.
+impl std::borrow::Borrow<Plugin> for PooledPlugin {
+    fn borrow(&self) -> &Plugin {
+        self
+    }
+}
+
+impl std::borrow::BorrowMut<Plugin> for PooledPlugin {
+    fn borrow_mut(&mut self) -> &mut Plugin {
+        self
+    }
+}
