@@ -17,9 +17,11 @@ fuzz_target!(|data: &[u8]| {
     // While finding F7 is open (a service copies a block of up to 4 GiB
     // before its limit check), runs can skip the settings without max_pages.
     if std::env::var_os("EXTISM_FUZZ_REQUIRE_MAX_PAGES").is_some()
-        && data
-            .first()
-            .is_none_or(|b| extism_rs_fuzz::oracles::kernel::interp_settings(*b).0.is_none())
+        && data.first().is_none_or(|b| {
+            extism_rs_fuzz::oracles::kernel::interp_settings(*b)
+                .0
+                .is_none()
+        })
     {
         return;
     }

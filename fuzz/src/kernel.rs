@@ -26,8 +26,8 @@
 
 use std::fmt::Write as _;
 
-use arbitrary::{Result, Unstructured};
 pub use crate::oracles::kernel::{run_wat, Outcome, Settings};
+use arbitrary::{Result, Unstructured};
 
 /// Number of i64 locals holding block offsets.
 pub const SLOTS: u8 = 8;
@@ -121,7 +121,13 @@ const QUERIES: &[&str] = &[
     "http_status_code",
 ];
 
-const LOGS: &[&str] = &["log_trace", "log_debug", "log_info", "log_warn", "log_error"];
+const LOGS: &[&str] = &[
+    "log_trace",
+    "log_debug",
+    "log_info",
+    "log_warn",
+    "log_error",
+];
 
 fn slot(u: &mut Unstructured<'_>) -> Result<u8> {
     Ok(u.arbitrary::<u8>()? % SLOTS)
@@ -136,7 +142,9 @@ fn val(u: &mut Unstructured<'_>) -> Result<Val> {
         8 => Val::Const(u64::from(u.arbitrary::<u16>()?)),
         9 => Val::InputOffset,
         10 => Val::InputLength,
-        _ => u.choose(&[Val::OutputOffset, Val::ErrorGet, Val::MemoryBytes])?.clone(),
+        _ => u
+            .choose(&[Val::OutputOffset, Val::ErrorGet, Val::MemoryBytes])?
+            .clone(),
     })
 }
 
@@ -413,4 +421,3 @@ pub fn render(settings: &Settings, body: &str) -> String {
         final_len = settings.final_len,
     )
 }
-

@@ -13,8 +13,8 @@
 
 use std::sync::OnceLock;
 
-use arbitrary::{Result, Unstructured};
 pub use crate::oracles::wasm::{check, engine, FUEL, HANG, TIMEOUT};
+use arbitrary::{Result, Unstructured};
 
 const KERNEL_IMPORTS: &str = r#"
   (import "extism:host/env" "alloc" (func (param i64) (result i64)))
@@ -67,13 +67,15 @@ fn wat_to_wasm(wat: &str) -> Vec<u8> {
 /// Encodes a module made only of `(import "m" "n" (func (param ..) (result ..)))`
 /// and `(import "m" "n" (memory N))` lines.
 fn encode_imports_module(text: &str) -> Vec<u8> {
-    use wasm_encoder::{
-        EntityType, ImportSection, MemoryType, Module, TypeSection, ValType,
-    };
+    use wasm_encoder::{EntityType, ImportSection, MemoryType, Module, TypeSection, ValType};
     let mut types = TypeSection::new();
     let mut imports = ImportSection::new();
     let mut type_count = 0u32;
-    for line in text.lines().map(str::trim).filter(|l| l.starts_with("(import")) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("(import"))
+    {
         let quoted: Vec<&str> = line.split('"').collect();
         let (module, name) = (quoted[1], quoted[3]);
         let rest = quoted[4];
@@ -168,7 +170,11 @@ pub fn module(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
     let wrong = u.ratio(1, 4)?;
     let s = shapes();
     let mut config = wasm_smith::Config {
-        available_imports: Some(if wrong { s.wrong.clone() } else { s.right.clone() }),
+        available_imports: Some(if wrong {
+            s.wrong.clone()
+        } else {
+            s.right.clone()
+        }),
         exports: Some(s.exports.clone()),
         max_imports: 12,
         max_funcs: 12,
@@ -202,4 +208,3 @@ pub fn module(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
     let m = wasm_smith::Module::new(config, u)?;
     Ok(m.to_bytes())
 }
-

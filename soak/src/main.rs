@@ -142,9 +142,21 @@ fn single() {
 fn single_timeout() {
     let calls = env_usize("SOAK_CALLS", 1_000_000);
     let mut r = reflect(Manifest::default().with_timeout(Duration::from_secs(3600)));
-    one_plugin("reflect, timeout_ms 3600000", &mut r, "reflect", &[b'x'; 64], calls);
+    one_plugin(
+        "reflect, timeout_ms 3600000",
+        &mut r,
+        "reflect",
+        &[b'x'; 64],
+        calls,
+    );
     let mut r = reflect(Manifest::default().with_timeout(Duration::from_millis(100)));
-    one_plugin("reflect, timeout_ms 100", &mut r, "reflect", &[b'x'; 64], calls);
+    one_plugin(
+        "reflect, timeout_ms 100",
+        &mut r,
+        "reflect",
+        &[b'x'; 64],
+        calls,
+    );
 }
 
 /// A tiny deterministic PRNG (xorshift64*), so runs are repeatable.
