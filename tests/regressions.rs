@@ -893,7 +893,6 @@ mod copy_before_limit {
     /// before `Vars::check`; a block of zero bytes is valid UTF-8, so a 1 GiB
     /// key costs the host 1 GiB.
     #[test]
-    #[ignore = "bug: var_set copies the key block before checking max_var_bytes (env.rs var_set: read_str(..).to_string() before Vars::check)"]
     fn var_set_checks_the_key_before_copying() {
         let grew = peak_growth("var_key");
         assert!(
@@ -906,7 +905,6 @@ mod copy_before_limit {
     /// The fuzz input that found F8 (`kernel_abi`, no max_pages: a ~2.4 GiB
     /// key).
     #[test]
-    #[ignore = "bug: var_set copies the key block before checking max_var_bytes (replays tests/fuzz_corpus/kernel_abi/found_var_set_copies_key.crash; allocates ~2.4 GiB while the bug is there)"]
     fn fuzz_input_var_set_copies_key() {
         let input = std::fs::read(repo(
             "tests/fuzz_corpus/kernel_abi/found_var_set_copies_key.crash",

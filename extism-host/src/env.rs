@@ -91,21 +91,25 @@ fn var_get(mut caller: Caller<'_, StoreData>, key: u64) -> wasmtime::Result<u64>
 }
 
 fn var_set(mut caller: Caller<'_, StoreData>, key: u64, value: u64) -> wasmtime::Result<()> {
-    let key_text = read_str(&caller, "var_set", key, "var key")?.to_string();
-    // Refuse before copying: a plug-in must not make the host copy a value
-    // far larger than the store may hold.
+    // Check before copying anything: a plug-in must not make the host copy a
+    // key or value far larger than the store may hold.
+    let key_text = read_str(&caller, "var_set", key, "var key")?;
     let value_len = read_bytes(&caller, "var_set", value, "var value")?.len() as u64;
-    caller
-        .data()
-        .vars
-        .check(&key_text, value_len)
+    let vars = &caller.data().vars;
+    vars.check(key_text, value_len)
         .map_err(|e| env_error("var_set", EnvErrorKind::Vars(e)))?;
-    let value_bytes = read_bytes(&caller, "var_set", value, "var value")?.to_vec();
-    caller
-        .data_mut()
-        .vars
-        .set(&key_text, &value_bytes)
-        .map_err(|e| env_error("var_set", EnvErrorKind::Vars(e)))?;
+    // A delete of a key that is not there changes nothing (and a stored key,
+    // or one that passed the check, is bounded by the limit).
+    let changes = value_len != 0 || vars.get(key_text).is_some();
+    if changes {
+        let key_text = key_text.to_string();
+        let value_bytes = read_bytes(&caller, "var_set", value, "var value")?.to_vec();
+        caller
+            .data_mut()
+            .vars
+            .set(&key_text, &value_bytes)
+            .map_err(|e| env_error("var_set", EnvErrorKind::Vars(e)))?;
+    }
     kernel::free(&mut caller, key)?;
     kernel::free(&mut caller, value)?;
     Ok(())
