@@ -888,10 +888,10 @@ mod copy_before_limit {
         assert!(grew < 256 * 1024, "peak RSS grew by {} MiB", grew / 1024);
     }
 
-    /// F8 (found by `kernel_abi` on the F7 fix, 3749099): `var_set` still
-    /// copies the **key** (`read_str(..).to_string()`, env.rs `var_set`)
-    /// before `Vars::check`; a block of zero bytes is valid UTF-8, so a 1 GiB
-    /// key costs the host 1 GiB.
+    /// F8 (found by `kernel_abi` on the F7 fix, 3749099; fixed in d42cf92):
+    /// `var_set` still copied the **key** (`read_str(..).to_string()`, env.rs
+    /// `var_set`) before `Vars::check`; a block of zero bytes is valid UTF-8,
+    /// so a 1 GiB key cost the host 1 GiB.
     #[test]
     fn var_set_checks_the_key_before_copying() {
         let grew = peak_growth("var_key");
