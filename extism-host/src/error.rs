@@ -218,6 +218,52 @@ pub enum Error {
         source: extism_codec::Error,
     },
 
+    /// The plug-in does not implement an interface: exports a
+    /// [`#[plugin_interface]`](crate::plugin_interface) trait calls are
+    /// missing, or are not Extism functions (`() -> i32` or `() -> ()`).
+    ///
+    /// Reported when the trait's wrapper is made (`<Trait>Plugin::new`,
+    /// `from_compiled`, `check`), with every problem at once:
+    ///
+    /// ```no_run
+    /// # use extism_host::{plugin_interface, Error, Plugin};
+    /// #[plugin_interface]
+    /// trait Counter {
+    ///     fn count(&mut self, text: &str) -> Result<String, Error>;
+    ///     fn reset(&mut self) -> Result<(), Error>;
+    /// }
+    ///
+    /// # fn wrap(plugin: Plugin) -> Result<(), Error> {
+    /// match CounterPlugin::new(plugin) {
+    ///     Ok(_counter) => {}
+    ///     Err(Error::Interface { missing, mistyped, .. }) => {
+    ///         eprintln!("missing: {missing:?}");
+    ///         for export in &mistyped {
+    ///             eprintln!("`{}` has type {}", export.name, export.found);
+    ///         }
+    ///     }
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[error(
+        "plug-in `{plugin}`: does not implement `{interface}`{}",
+        interface_problems(.missing, .mistyped)
+    )]
+    Interface {
+        /// The plug-in's name.
+        plugin: String,
+        /// The interface: the trait's name.
+        interface: String,
+        /// The exports the interface requires and the plug-in lacks, in the
+        /// trait's order. Optional exports are never listed here.
+        missing: Vec<String>,
+        /// The exports the interface calls (optional ones too) that the plug-in
+        /// has with another type, in the trait's order.
+        mistyped: Vec<MistypedExport>,
+    },
+
     /// No pooled instance became free in time.
     #[error("plug-in `{plugin}`: no pooled instance became free within {timeout_ms} ms")]
     PoolTimeout {
@@ -237,6 +283,46 @@ pub enum Error {
     },
 }
 
+/// An export an interface calls, present in the plug-in but not callable as an
+/// Extism function (`() -> i32` or `() -> ()`); see [`Error::Interface`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MistypedExport {
+    /// The export's name.
+    pub name: String,
+    /// Its wasm type as found, e.g. `(func (i32) -> (i32))` or `(memory)`.
+    pub found: String,
+}
+
+impl fmt::Display for MistypedExport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "function `{}` has type {}, expected `() -> i32` or `() -> ()`",
+            self.name, self.found
+        )
+    }
+}
+
+/// `: ` and the problems of [`Error::Interface`], separated by `; `: the missing
+/// exports first (as one item), then each mistyped one.
+fn interface_problems(missing: &[String], mistyped: &[MistypedExport]) -> String {
+    let mut problems = Vec::with_capacity(mistyped.len() + 1);
+    match missing {
+        [] => {}
+        [name] => problems.push(format!("function `{name}` not found")),
+        names => {
+            let names: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+            problems.push(format!("functions {} not found", names.join(", ")));
+        }
+    }
+    problems.extend(mistyped.iter().map(MistypedExport::to_string));
+    if problems.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", problems.join("; "))
+    }
+}
+
 fn backtrace_suffix(backtrace: &Option<String>) -> String {
     match backtrace {
         Some(bt) if !bt.is_empty() => format!("\n{bt}"),
@@ -248,12 +334,28 @@ impl Error {
     /// The exit code the reference runtime reports for this outcome
     /// (`extism_plugin_call`'s return value / `call_get_error_code`): the
     /// plug-in's own code, 134 for a trap, a timeout or a cancellation, -1 for
-    /// everything else.
+    /// everything else (load errors, [`Error::Interface`], limits...).
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Plugin { code, .. } | Error::ExitCode { code, .. } => *code,
             Error::Trap { .. } | Error::Timeout { .. } | Error::Cancelled { .. } => 134,
-            _ => -1,
+            Error::Manifest(_)
+            | Error::WasmSource { .. }
+            | Error::HashMismatch { .. }
+            | Error::Compile { .. }
+            | Error::Link { .. }
+            | Error::Instantiate { .. }
+            | Error::FunctionNotFound { .. }
+            | Error::FunctionSignature { .. }
+            | Error::HostFunction { .. }
+            | Error::OutOfFuel { .. }
+            | Error::MemoryLimit { .. }
+            | Error::Vars { .. }
+            | Error::Reentrant { .. }
+            | Error::Codec { .. }
+            | Error::Interface { .. }
+            | Error::PoolTimeout { .. }
+            | Error::Runtime { .. } => -1,
         }
     }
 
@@ -276,6 +378,7 @@ impl Error {
             | Error::Vars { plugin, .. }
             | Error::Reentrant { plugin }
             | Error::Codec { plugin, .. }
+            | Error::Interface { plugin, .. }
             | Error::PoolTimeout { plugin, .. }
             | Error::Runtime { plugin, .. } => Some(plugin),
             Error::Manifest(_) | Error::WasmSource { .. } | Error::HashMismatch { .. } => None,

@@ -29,6 +29,9 @@
 //! * [`HostFunction`] and [`CurrentPlugin`]: Rust functions plug-ins import.
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod __private;
+
 mod blocking;
 mod builder;
 mod compiled;
@@ -40,6 +43,7 @@ mod error;
 mod guest_runtime;
 mod host_function;
 mod http;
+mod interface;
 mod kernel;
 mod limits;
 mod linker;
@@ -58,7 +62,7 @@ pub use builder::PluginBuilder;
 pub use compiled::CompiledPlugin;
 pub use current_plugin::CurrentPlugin;
 pub use engine::{Engine, EngineBuilder, Pooling};
-pub use error::{Error, HostError, Result};
+pub use error::{Error, HostError, MistypedExport, Result};
 pub use host_function::{HostFunction, IntoHostFn, ValType, PTR, USER_NAMESPACE};
 pub use log::{LogLevel, Logger};
 pub use manifest::{
