@@ -145,7 +145,44 @@ pub fn derive_codec(input: TokenStream) -> TokenStream {
 /// ```
 ///
 /// Generated code names extism-host by an absolute path (as renamed in `Cargo.toml`), so
-/// it does not depend on the user's imports.
+/// it does not depend on the user's imports. The check itself is one function of
+/// extism-host, called with a table of the trait's exports; that function is internal
+/// (`extism_host::__private`) and not to be called directly.
+///
+/// # Load errors
+///
+/// A plug-in that does not implement the trait fails `new`, `from_compiled` and `check`
+/// with `Error::Interface`, which names the plug-in and the trait and lists, in the
+/// trait's order, every required export the plug-in lacks (`missing`) and every export
+/// (optional ones included) that is not an Extism function (`mistyped`, each with the
+/// type found). Match on it to tell a plug-in of the wrong kind from other failures:
+///
+/// ```no_run
+/// use extism_host::{plugin_interface, Error, Manifest, Plugin, Wasm};
+///
+/// #[plugin_interface]
+/// trait Resettable {
+///     fn count_vowels(&mut self, text: &str) -> Result<String, Error>;
+///     #[export(name = "reset_total")]
+///     fn reset(&mut self) -> Result<(), Error>;
+/// }
+///
+/// let plugin = Plugin::new(Manifest::new([Wasm::file("counter.wasm")]), [], false)?;
+/// match ResettablePlugin::new(plugin) {
+///     Ok(_counter) => { /* ... */ }
+///     Err(Error::Interface { plugin, interface, missing, mistyped }) => {
+///         eprintln!("`{plugin}` does not implement `{interface}`, missing: {missing:?}");
+///         for export in mistyped {
+///             eprintln!("`{}` has type {}", export.name, export.found);
+///         }
+///     }
+///     Err(other) => return Err(other),
+/// }
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// Its `Display` says the same in one line: ``plug-in `counter.wasm`: does not implement
+/// `Resettable`: function `reset_total` not found``.
 ///
 /// # Compile errors
 ///
@@ -196,8 +233,9 @@ pub fn host_fn(args: TokenStream, item: TokenStream) -> TokenStream {
 /// // ...so a plug-in runs it:
 /// fn with_plugin() -> Result<u64, Error> {
 ///     let plugin = Plugin::new(Manifest::new([Wasm::file("counter.wasm")]), [], false)?;
-///     // Fails, listing every missing or mistyped export, unless the plug-in has
-///     // `count_vowels` and `reset_total` (and `describe` is a function, if present).
+///     // Fails with `Error::Interface`, listing every missing or mistyped export, unless
+///     // the plug-in has `count_vowels` and `reset_total` (and `describe` is a function,
+///     // if present).
 ///     let mut counter = VowelCounterPlugin::new(plugin)?;
 ///     total_after_two(&mut counter)
 /// }
@@ -253,7 +291,8 @@ pub fn host_fn(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `#[optional]`: the plug-in may lack the export. Construction does not require it,
 ///   and the method then returns `Err(Error::FunctionNotFound)` (converted into `E`)
 ///   without calling anything. An export that is present must still be a function of the
-///   right type.
+///   right type: construction reports an optional export of another type in
+///   `Error::Interface`'s `mistyped`, rather than letting every call of it fail.
 /// - `#[codec(json)]`, `#[codec(msgpack)]` or `#[codec(pod)]`: wraps the input in
 ///   `Json<I>` (or `Msgpack`, `Pod`) and the output in `Json<O>` (unless it is `()`), so
 ///   the method takes and returns the plain types.
@@ -271,9 +310,7 @@ pub fn host_fn(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   then wraps the plug-in;
 /// - `<Trait>Plugin::from_compiled(&CompiledPlugin)`: checks, then instantiates;
 /// - `<Trait>Plugin::check(&CompiledPlugin) -> Result<(), Error>`: the check alone. It
-///   reports every problem at once: `Error::FunctionNotFound` for one missing export,
-///   `Error::FunctionSignature` for one export that is not `() -> i32` or `() -> ()`, and
-///   `Error::Runtime` naming the trait and listing them all when there are several;
+///   reports every problem at once, as one `Error::Interface` (see below);
 /// - `plugin()`, `plugin_mut()` and `into_inner()`, to reach the plug-in;
 /// - `impl<P: BorrowMut<Plugin>> Trait for <Trait>Plugin<P>`, whose methods call
 ///   `Plugin::call::<I, O>(export, input)` and convert the error with `From`.

@@ -4,6 +4,7 @@
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, ItemTrait, Type};
 
@@ -125,17 +126,22 @@ fn inherent_impl(interface: &Interface, plan: &Plan, host: &TokenStream) -> Toke
     );
     // Intra-doc links need the crate's name without the leading `::`.
     let host_name = host.to_string().replace([' ', ':'], "");
+    // The interface's name in errors: the trait's, without `r#`.
+    let interface_name = trait_ident.unraw().to_string();
     let check_errors_doc = format!(
-        " [`Error::FunctionNotFound`]({host_name}::Error::FunctionNotFound) for one \
-         missing export, [`Error::FunctionSignature`]({host_name}::Error::FunctionSignature) \
-         for one export of another type, [`Error::Runtime`]({host_name}::Error::Runtime) \
-         listing every problem when there are several."
+        " [`Error::Interface`]({host_name}::Error::Interface), naming the plug-in and \
+         `{interface_name}` and listing every missing export and every export of another \
+         type."
     );
-    let expected = plan.calls.iter().map(|call| {
+    let exports = plan.calls.iter().map(|call| {
         let export = &call.export;
-        let required = !call.optional;
+        let kind = if call.optional {
+            quote!(optional)
+        } else {
+            quote!(required)
+        };
         let cfgs = cfg_attrs(&call.method.original.attrs);
-        quote!(#(#cfgs)* (#export, #required),)
+        quote!(#(#cfgs)* #host::__private::ExportSpec::#kind(#export),)
     });
     let borrow = quote!(<P as ::core::borrow::Borrow<#host::Plugin>>);
     let borrow_mut = quote!(<P as ::core::borrow::BorrowMut<#host::Plugin>>);
@@ -189,59 +195,8 @@ fn inherent_impl(interface: &Interface, plan: &Plan, host: &TokenStream) -> Toke
             pub fn check(
                 compiled: &#host::CompiledPlugin,
             ) -> ::core::result::Result<(), #host::Error> {
-                // (export, required)
-                const EXPECTED: &[(&str, bool)] = &[#(#expected)*];
-                let exports = compiled.exports();
-                let mut missing = ::std::vec::Vec::new();
-                let mut mistyped = ::std::vec::Vec::new();
-                for &(name, required) in EXPECTED {
-                    if compiled.function_exists(name) {
-                        continue;
-                    }
-                    match exports.iter().find(|(export, _)| export.as_str() == name) {
-                        ::core::option::Option::Some((_, found)) => mistyped.push((name, found.clone())),
-                        ::core::option::Option::None if required => missing.push(name),
-                        ::core::option::Option::None => {}
-                    }
-                }
-                let plugin = ::std::string::String::from(compiled.name());
-                match (missing.as_slice(), mistyped.as_slice()) {
-                    ([], []) => ::core::result::Result::Ok(()),
-                    ([function], []) => ::core::result::Result::Err(#host::Error::FunctionNotFound {
-                        plugin,
-                        function: ::std::string::String::from(*function),
-                    }),
-                    ([], [(function, found)]) => ::core::result::Result::Err(#host::Error::FunctionSignature {
-                        plugin,
-                        function: ::std::string::String::from(*function),
-                        found: found.clone(),
-                    }),
-                    _ => {
-                        let mut problems = ::std::vec::Vec::new();
-                        match missing.as_slice() {
-                            [] => {}
-                            [function] => problems.push(::std::format!("function `{function}` not found")),
-                            functions => {
-                                let names: ::std::vec::Vec<_> =
-                                    functions.iter().map(|f| ::std::format!("`{f}`")).collect();
-                                problems.push(::std::format!("functions {} not found", names.join(", ")));
-                            }
-                        }
-                        for (function, found) in &mistyped {
-                            problems.push(::std::format!(
-                                "function `{function}` has type {found}, expected `() -> i32` or `() -> ()`"
-                            ));
-                        }
-                        ::core::result::Result::Err(#host::Error::Runtime {
-                            plugin,
-                            message: ::std::format!(
-                                "does not implement `{}`: {}",
-                                #trait_name,
-                                problems.join("; ")
-                            ),
-                        })
-                    }
-                }
+                const EXPORTS: &[#host::__private::ExportSpec] = &[#(#exports)*];
+                #host::__private::check_interface(compiled, #interface_name, EXPORTS)
             }
         }
     }

@@ -196,7 +196,14 @@ fn raw_identifiers() {
     .unwrap()
     .to_string();
     assert!(output.contains("struct TraitPlugin"), "{output}");
-    assert!(output.contains("(\"type\" , true)"), "{output}");
+    assert!(
+        output.contains("ExportSpec :: required (\"type\")"),
+        "{output}"
+    );
+    assert!(
+        output.contains("check_interface (compiled , \"Trait\" , EXPORTS)"),
+        "{output}"
+    );
 }
 
 // ------------------------------------------------------------------ the item

@@ -62,77 +62,12 @@ const _: () = {
         /// Checks that `compiled` has the exports [`Nothing`] calls: each one is present (unless `#[optional]`) and has the type of an Extism function (`() -> i32` or `() -> ()`).
         ///
         /// # Errors
-        /// [`Error::FunctionNotFound`](extism_host::Error::FunctionNotFound) for one missing export, [`Error::FunctionSignature`](extism_host::Error::FunctionSignature) for one export of another type, [`Error::Runtime`](extism_host::Error::Runtime) listing every problem when there are several.
+        /// [`Error::Interface`](extism_host::Error::Interface), naming the plug-in and `Nothing` and listing every missing export and every export of another type.
         pub fn check(
             compiled: &::extism_host::CompiledPlugin,
         ) -> ::core::result::Result<(), ::extism_host::Error> {
-            const EXPECTED: &[(&str, bool)] = &[];
-            let exports = compiled.exports();
-            let mut missing = ::std::vec::Vec::new();
-            let mut mistyped = ::std::vec::Vec::new();
-            for &(name, required) in EXPECTED {
-                if compiled.function_exists(name) {
-                    continue;
-                }
-                match exports.iter().find(|(export, _)| export.as_str() == name) {
-                    ::core::option::Option::Some((_, found)) => {
-                        mistyped.push((name, found.clone()))
-                    }
-                    ::core::option::Option::None if required => missing.push(name),
-                    ::core::option::Option::None => {}
-                }
-            }
-            let plugin = ::std::string::String::from(compiled.name());
-            match (missing.as_slice(), mistyped.as_slice()) {
-                ([], []) => ::core::result::Result::Ok(()),
-                ([function], []) => {
-                    ::core::result::Result::Err(::extism_host::Error::FunctionNotFound {
-                        plugin,
-                        function: ::std::string::String::from(*function),
-                    })
-                }
-                ([], [(function, found)]) => {
-                    ::core::result::Result::Err(::extism_host::Error::FunctionSignature {
-                        plugin,
-                        function: ::std::string::String::from(*function),
-                        found: found.clone(),
-                    })
-                }
-                _ => {
-                    let mut problems = ::std::vec::Vec::new();
-                    match missing.as_slice() {
-                        [] => {}
-                        [function] => {
-                            problems
-                                .push(::std::format!("function `{function}` not found"))
-                        }
-                        functions => {
-                            let names: ::std::vec::Vec<_> = functions
-                                .iter()
-                                .map(|f| ::std::format!("`{f}`"))
-                                .collect();
-                            problems
-                                .push(
-                                    ::std::format!("functions {} not found", names.join(", ")),
-                                );
-                        }
-                    }
-                    for (function, found) in &mistyped {
-                        problems
-                            .push(
-                                ::std::format!(
-                                    "function `{function}` has type {found}, expected `() -> i32` or `() -> ()`"
-                                ),
-                            );
-                    }
-                    ::core::result::Result::Err(::extism_host::Error::Runtime {
-                        plugin,
-                        message: ::std::format!(
-                            "does not implement `{}`: {}", "Nothing", problems.join("; ")
-                        ),
-                    })
-                }
-            }
+            const EXPORTS: &[::extism_host::__private::ExportSpec] = &[];
+            ::extism_host::__private::check_interface(compiled, "Nothing", EXPORTS)
         }
     }
     #[allow(clippy::useless_conversion)]
