@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 
 use extism_host::codec::Json;
-use extism_host::{plugin_interface, CompiledPlugin, Error, Manifest, Plugin, PluginBuilder, Wasm};
+use extism_host::{
+    plugin_interface, CompiledPlugin, Error, Manifest, MistypedExport, Plugin, PluginBuilder, Wasm,
+};
 use serde::{Deserialize, Serialize};
 
 fn wasm(file: &str) -> Wasm {
@@ -214,28 +216,63 @@ trait CounterWithHistory {
     fn describe(&mut self) -> Result<String, Error>;
 }
 
+/// `error`'s fields, when it is an `Error::Interface`.
+fn interface_error(error: &Error) -> (&str, &str, &[String], &[MistypedExport]) {
+    match error {
+        Error::Interface {
+            plugin,
+            interface,
+            missing,
+            mistyped,
+        } => (plugin, interface, missing, mistyped),
+        other => panic!("expected Error::Interface, got {other:?}"),
+    }
+}
+
+fn mistyped(name: &str, found: &str) -> MistypedExport {
+    MistypedExport {
+        name: name.into(),
+        found: found.into(),
+    }
+}
+
 #[test]
 fn a_missing_export_fails_construction() {
     let error = ResettableCounterPlugin::new(plugin("count_vowels.rust.wasm"))
         .err()
         .expect("count_vowels has no `reset_total`");
     match &error {
-        Error::FunctionNotFound { plugin, function } => {
+        Error::Interface {
+            plugin,
+            interface,
+            missing,
+            mistyped,
+        } => {
             assert_eq!(plugin, "count_vowels.rust.wasm");
-            assert_eq!(function, "reset_total");
+            assert_eq!(interface, "ResettableCounter");
+            assert_eq!(missing, &["reset_total"]);
+            assert!(mistyped.is_empty(), "{mistyped:?}");
         }
-        other => panic!("expected FunctionNotFound, got {other:?}"),
+        other => panic!("expected Error::Interface, got {other:?}"),
     }
+    assert_eq!(error.plugin(), Some("count_vowels.rust.wasm"));
+    assert_eq!(error.exit_code(), -1);
     assert_eq!(
         error.to_string(),
-        "plug-in `count_vowels.rust.wasm`: function `reset_total` not found"
+        "plug-in `count_vowels.rust.wasm`: does not implement `ResettableCounter`: \
+         function `reset_total` not found"
     );
     // The compiled form is checked before anything is instantiated.
     let compiled = compile("count_vowels.rust.wasm");
-    assert!(matches!(
-        ResettableCounterPlugin::from_compiled(&compiled),
-        Err(Error::FunctionNotFound { .. })
-    ));
+    for result in [
+        ResettableCounterPlugin::check(&compiled),
+        ResettableCounterPlugin::from_compiled(&compiled).map(|_| ()),
+    ] {
+        match result {
+            Err(Error::Interface { missing, .. }) => assert_eq!(missing, ["reset_total"]),
+            other => panic!("expected Error::Interface, got {other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -243,7 +280,16 @@ fn every_missing_export_is_listed() {
     let error = CounterWithHistoryPlugin::new(plugin("count_vowels.as.wasm"))
         .err()
         .expect("count_vowels has neither `reset_total` nor `history`");
-    assert!(matches!(error, Error::Runtime { .. }), "{error:?}");
+    match &error {
+        // In the trait's order; the optional `describe` is not required.
+        Error::Interface {
+            missing, mistyped, ..
+        } => {
+            assert_eq!(missing, &["reset_total", "history"]);
+            assert!(mistyped.is_empty(), "{mistyped:?}");
+        }
+        other => panic!("expected Error::Interface, got {other:?}"),
+    }
     assert_eq!(error.plugin(), Some("count_vowels.as.wasm"));
     assert_eq!(
         error.to_string(),
@@ -276,6 +322,18 @@ trait OneMistyped {
 fn mistyped_exports_are_listed_even_when_optional() {
     let compiled = compile("wat/with_params.wasm");
     let error = MistypedPlugin::check(&compiled).unwrap_err();
+    let (plugin, interface, missing, found) = interface_error(&error);
+    assert_eq!((plugin, interface), ("with_params.wasm", "Mistyped"));
+    // `absent` is optional: not missing.
+    assert!(missing.is_empty(), "{missing:?}");
+    assert_eq!(
+        found,
+        [
+            mistyped("takes_param", "(func (i32) -> (i32))"),
+            mistyped("returns_i64", "(func () -> (i64))"),
+            mistyped("memory", "(memory)"),
+        ]
+    );
     assert_eq!(
         error.to_string(),
         "plug-in `with_params.wasm`: does not implement `Mistyped`: \
@@ -283,31 +341,70 @@ fn mistyped_exports_are_listed_even_when_optional() {
          function `returns_i64` has type (func () -> (i64)), expected `() -> i32` or `() -> ()`; \
          function `memory` has type (memory), expected `() -> i32` or `() -> ()`"
     );
-    match OneMistypedPlugin::check(&compiled).unwrap_err() {
-        Error::FunctionSignature {
-            plugin,
-            function,
-            found,
-        } => {
-            assert_eq!(plugin, "with_params.wasm");
-            assert_eq!(function, "takes_param");
-            assert_eq!(found, "(func (i32) -> (i32))");
-        }
-        other => panic!("expected FunctionSignature, got {other:?}"),
-    }
+
+    let error = OneMistypedPlugin::check(&compiled).unwrap_err();
+    let (_, interface, missing, found) = interface_error(&error);
+    assert_eq!(interface, "OneMistyped");
+    assert!(missing.is_empty(), "{missing:?}");
+    assert_eq!(found, [mistyped("takes_param", "(func (i32) -> (i32))")]);
+    assert_eq!(
+        error.to_string(),
+        "plug-in `with_params.wasm`: does not implement `OneMistyped`: \
+         function `takes_param` has type (func (i32) -> (i32)), expected `() -> i32` or `() -> ()`"
+    );
+}
+
+/// Against with_params.wat: `takes_param` has another type, `count_vowels` and
+/// `reset_total` are missing.
+#[allow(dead_code)]
+#[plugin_interface]
+trait MissingAndMistyped {
+    fn count_vowels(&mut self, text: &str) -> Result<Json<Count>, Error>;
+    fn takes_param(&mut self) -> Result<(), Error>;
+    #[export(name = "reset_total")]
+    fn reset(&mut self) -> Result<(), Error>;
 }
 
 #[test]
 fn missing_and_mistyped_together() {
     let compiled = compile("wat/with_params.wasm");
-    let error = ResettableCounterPlugin::check(&compiled).unwrap_err();
+    let error = MissingAndMistypedPlugin::from_compiled(&compiled)
+        .err()
+        .expect("with_params implements none of it");
+    let (plugin, interface, missing, found) = interface_error(&error);
+    assert_eq!(
+        (plugin, interface),
+        ("with_params.wasm", "MissingAndMistyped")
+    );
+    assert_eq!(missing, ["count_vowels", "reset_total"]);
+    assert_eq!(found, [mistyped("takes_param", "(func (i32) -> (i32))")]);
     assert_eq!(
         error.to_string(),
-        "plug-in `with_params.wasm`: does not implement `ResettableCounter`: \
-         functions `count_vowels`, `reset_total` not found"
+        "plug-in `with_params.wasm`: does not implement `MissingAndMistyped`: \
+         functions `count_vowels`, `reset_total` not found; \
+         function `takes_param` has type (func (i32) -> (i32)), expected `() -> i32` or `() -> ()`"
     );
-    let error = VowelCounterPlugin::check(&compile("wat/two_results.wasm"));
-    assert!(matches!(error, Err(Error::FunctionNotFound { .. })));
+
+    // two_results.wat has no `count_vowels`; the optional `describe` is not required.
+    let error = VowelCounterPlugin::check(&compile("wat/two_results.wasm")).unwrap_err();
+    let (plugin, interface, missing, found) = interface_error(&error);
+    assert_eq!((plugin, interface), ("two_results.wasm", "VowelCounter"));
+    assert_eq!(missing, ["count_vowels"]);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// A method compiled out by `#[cfg]` leaves the check too.
+#[allow(dead_code)]
+#[plugin_interface]
+trait WithCfg {
+    fn count_vowels(&mut self, text: &str) -> Result<Json<Count>, Error>;
+    #[cfg(any())]
+    fn absent(&mut self) -> Result<(), Error>;
+}
+
+#[test]
+fn the_export_of_a_cfg_disabled_method_is_not_checked() {
+    WithCfgPlugin::check(&compile("count_vowels.rust.wasm")).unwrap();
 }
 
 // ------------------------------------------------------------------ kitchen: JSON, text
