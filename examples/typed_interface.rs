@@ -106,10 +106,13 @@ fn main() -> Result<(), Error> {
         count_three_times(&mut b)?
     );
 
-    // Construction fails, listing every export the plug-in lacks.
+    // Construction fails with `Error::Interface`, listing every export the plug-in lacks.
     match ResettableCounterPlugin::from_compiled(&compiled) {
         Ok(_) => println!("unexpected: count_vowels has reset_total and history"),
-        Err(error) => println!("ResettableCounter: {error}"),
+        Err(Error::Interface { missing, .. }) => {
+            println!("ResettableCounter: count_vowels lacks {missing:?}")
+        }
+        Err(error) => return Err(error),
     }
     Ok(())
 }
