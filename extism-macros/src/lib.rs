@@ -12,7 +12,7 @@
 //! that keeps the original tokens for spans), `validate` (rules that need the whole
 //! model) and `expand` (code generation: `fn expand(TokenStream) -> syn::Result<TokenStream>`,
 //! snapshot-tested). The entry points below only convert token streams. Generated code
-//! names its runtime crate by an absolute path resolved by [`crate_path`], so it never
+//! names its runtime crate by an absolute path resolved by `crate_path`, so it never
 //! depends on the user's imports.
 
 mod codec;
