@@ -56,7 +56,7 @@ mod wasi;
 
 pub use builder::PluginBuilder;
 pub use compiled::CompiledPlugin;
-pub use current_plugin::CurrentPlugin;
+pub use current_plugin::{CurrentPlugin, TakenState};
 pub use engine::{Engine, EngineBuilder, Pooling};
 pub use error::{Error, HostError, Result};
 pub use host_function::{HostFunction, IntoHostFn, ValType, PTR, USER_NAMESPACE};
