@@ -194,11 +194,11 @@ impl<'a> CurrentPlugin<'a> {
     ///
     /// This is [`with_state`](Self::with_state) for async host functions
     /// ([`HostFunction::wrap_async`](crate::HostFunction::wrap_async)), whose
-    /// futures hold states across `.await`, which a closure cannot: the guard
-    /// owns the state, and [`TakenState::parts`] lends the plug-in and the
-    /// state together for as long as the future needs them. The guard puts the
-    /// state back however the future ends, also when the call's future is
-    /// dropped before it completes. While it is taken,
+    /// futures hold states across `.await`, where a closure's borrow cannot
+    /// reach. The guard owns the state, and [`TakenState::parts`] lends the
+    /// plug-in and the state together for as long as the future needs them.
+    /// The guard puts the state back however the future ends, also when the
+    /// call's future is dropped before it completes. While it is taken,
     /// [`state`](Self::state) does not see it. For several states, take each
     /// from the plug-in the previous guard lends.
     ///
