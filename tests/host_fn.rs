@@ -6,11 +6,16 @@
 //!   `with_state`, read through `&T`, written through `&mut T`).
 //! * `host_fn_args.rust.wasm`: numbers of every wasm type, text, JSON, POD, a function
 //!   without result, one without arguments, one that fails.
+//! * `count_vowels_kvstore.rust.wasm` again, with `kv_read`/`kv_write` as `async fn`s that
+//!   await a tokio timer, called with `call_async` on a current-thread runtime.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use extism_host::codec::{bytemuck, Codec, Decode, Encode, Json};
 use extism_host::{
@@ -644,6 +649,247 @@ fn results_that_borrow() {
     assert_eq!(output, "hello");
 }
 
+// --------------------------------------------------------------------------- async
+
+/// How the kv backend answers the next `kv_read`.
+#[derive(Debug, Default, PartialEq)]
+enum Backend {
+    #[default]
+    Up,
+    /// Fails once.
+    Down,
+    /// Never answers.
+    Hung,
+}
+
+#[derive(Debug)]
+struct Unavailable;
+
+impl fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the kv backend is unavailable")
+    }
+}
+
+impl std::error::Error for Unavailable {}
+
+/// `kv_read` as an `async fn` that awaits its backend (a timer): an owned argument, a
+/// state read across `.await` and a second one written.
+#[host_fn(name = "kv_read")]
+async fn kv_read_async(
+    #[state] store: &KvStore,
+    #[state] backend: &mut Backend,
+    key: String,
+) -> Result<Vec<u8>, Unavailable> {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    match std::mem::take(backend) {
+        Backend::Up => Ok(store.map.get(&key).cloned().unwrap_or_default()),
+        Backend::Down => Err(Unavailable),
+        Backend::Hung => std::future::pending().await,
+    }
+}
+
+/// `kv_write` as an `async fn`: borrowed arguments held across `.await` (decoded from
+/// copies, since it also takes `&mut CurrentPlugin`).
+#[host_fn(name = "kv_write")]
+async fn kv_write_async(
+    plugin: &mut CurrentPlugin<'_>,
+    #[state] store: &mut KvStore,
+    key: &str,
+    value: &[u8],
+) -> Result<(), HostError> {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    store.map.insert(key.to_string(), value.to_vec());
+    plugin.set_var("last_write", key.as_bytes())
+}
+
+fn current_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("runtime")
+}
+
+/// The kv plug-in with async host functions, built for async use.
+async fn async_kv_plugin(read: HostFunction) -> Plugin {
+    PluginBuilder::new(Manifest::new([plugin_wasm(
+        "count_vowels_kvstore.rust.wasm",
+    )]))
+    .with_name("kv")
+    .with_async(true)
+    .with_state(KvStore::default())
+    .with_state(Backend::Up)
+    .with_function(read)
+    .with_function(kv_write_async::host_function())
+    .build_async()
+    .await
+    .expect("the kv plug-in links against the async #[host_fn] functions")
+}
+
+async fn count_vowels_total(plugin: &mut Plugin) -> Result<u32, Error> {
+    let Json(report): Json<Report> = plugin.call_async("count_vowels", "Hello, World!").await?;
+    assert_eq!(report.count, 3);
+    Ok(report.total)
+}
+
+#[test]
+fn async_kv_store_totals_3_6_9() {
+    current_thread_runtime().block_on(async {
+        let mut plugin = async_kv_plugin(kv_read_async::host_function()).await;
+        let mut totals = Vec::new();
+        for _ in 0..3 {
+            totals.push(count_vowels_total(&mut plugin).await.unwrap());
+        }
+        assert_eq!(totals, [3, 6, 9]);
+        let store = plugin.state::<KvStore>().expect("the store is given back");
+        assert_eq!(store.map["count-vowels"], 9u32.to_le_bytes());
+        assert_eq!(plugin.state::<Backend>(), Some(&Backend::Up));
+        assert_eq!(plugin.var("last_write"), Some(&b"count-vowels"[..]));
+    });
+}
+
+#[test]
+fn an_async_err_fails_the_call_and_the_next_call_works() {
+    current_thread_runtime().block_on(async {
+        let mut plugin = async_kv_plugin(kv_read_async::host_function()).await;
+        assert_eq!(count_vowels_total(&mut plugin).await.unwrap(), 3);
+        *plugin.state_mut::<Backend>().unwrap() = Backend::Down;
+        let error = count_vowels_total(&mut plugin).await.unwrap_err();
+        let Error::HostFunction {
+            plugin: name,
+            function,
+            host_function,
+            message,
+        } = &error
+        else {
+            panic!("expected a host-function error, got {error:?}");
+        };
+        assert_eq!(name, "kv");
+        assert_eq!(function, "count_vowels");
+        assert_eq!(host_function, "extism:host/user::kv_read");
+        assert_eq!(message, "the kv backend is unavailable");
+        // The states were given back: the next call reads and writes the store.
+        assert_eq!(count_vowels_total(&mut plugin).await.unwrap(), 6);
+        assert_eq!(plugin.state::<Backend>(), Some(&Backend::Up));
+    });
+}
+
+/// How often another task ran, and how far it got while each `kv_read` awaited.
+struct Ticks {
+    count: Arc<AtomicU64>,
+    while_awaiting: Vec<u64>,
+}
+
+#[host_fn(name = "kv_read")]
+async fn kv_read_watching(
+    #[state] store: &KvStore,
+    #[state] ticks: &mut Ticks,
+    key: &str,
+) -> Vec<u8> {
+    let before = ticks.count.load(Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let after = ticks.count.load(Ordering::Relaxed);
+    ticks.while_awaiting.push(after - before);
+    store.map.get(key).cloned().unwrap_or_default()
+}
+
+#[test]
+fn an_awaiting_host_fn_leaves_the_thread_to_other_tasks() {
+    current_thread_runtime().block_on(async {
+        let count = Arc::new(AtomicU64::new(0));
+        let mut plugin = PluginBuilder::new(Manifest::new([plugin_wasm(
+            "count_vowels_kvstore.rust.wasm",
+        )]))
+        .with_async(true)
+        .with_state(KvStore::default())
+        .with_state(Ticks {
+            count: count.clone(),
+            while_awaiting: Vec::new(),
+        })
+        .with_function(kv_read_watching::host_function())
+        .with_function(kv_write_async::host_function())
+        .build_async()
+        .await
+        .unwrap();
+        // Shares the runtime's only thread with the plug-in: it ticks only while the
+        // plug-in's call is pending.
+        let ticker = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        let mut totals = Vec::new();
+        for _ in 0..3 {
+            totals.push(count_vowels_total(&mut plugin).await.unwrap());
+        }
+        ticker.abort();
+        assert_eq!(totals, [3, 6, 9]);
+        let while_awaiting = &plugin.state::<Ticks>().unwrap().while_awaiting;
+        assert_eq!(while_awaiting.len(), 3);
+        assert!(
+            while_awaiting.iter().all(|&ticks| ticks > 0),
+            "another task must run while kv_read awaits: {while_awaiting:?}"
+        );
+    });
+}
+
+#[test]
+fn a_dropped_call_gives_the_states_back() {
+    current_thread_runtime().block_on(async {
+        let mut plugin = async_kv_plugin(kv_read_async::host_function()).await;
+        *plugin.state_mut::<Backend>().unwrap() = Backend::Hung;
+        let call = count_vowels_total(&mut plugin);
+        tokio::time::timeout(Duration::from_millis(50), call)
+            .await
+            .expect_err("kv_read never answers");
+        // The call's future was dropped while `kv_read` awaited, holding both states.
+        assert!(plugin.state::<KvStore>().is_some());
+        assert_eq!(plugin.state::<Backend>(), Some(&Backend::Up));
+        assert_eq!(count_vowels_total(&mut plugin).await.unwrap(), 3);
+    });
+}
+
+#[test]
+fn an_async_host_fn_needs_an_async_plugin() {
+    let read = kv_read_async::host_function();
+    assert!(read.is_async());
+    assert!(!kv_read::host_function().is_async());
+    let error = PluginBuilder::new(Manifest::new([plugin_wasm(
+        "count_vowels_kvstore.rust.wasm",
+    )]))
+    .with_name("kv")
+    .with_state(KvStore::default())
+    .with_function(read)
+    .with_function(kv_write_async::host_function())
+    .build()
+    .err()
+    .expect("a plug-in built without with_async cannot take async host functions");
+    assert_eq!(
+        error.to_string(),
+        "invalid manifest: host function `extism:host/user::kv_read` is async: build plug-in \
+         `kv` with PluginBuilder::with_async(true)"
+    );
+}
+
+#[test]
+fn async_host_fns_are_plain_async_fns_too() {
+    current_thread_runtime().block_on(async {
+        let mut store = KvStore::default();
+        store.map.insert("k".into(), b"v".to_vec());
+        let mut backend = Backend::Down;
+        assert!(kv_read_async(&store, &mut backend, "k".into())
+            .await
+            .is_err());
+        assert_eq!(
+            kv_read_async(&store, &mut backend, "k".into())
+                .await
+                .unwrap(),
+            b"v"
+        );
+    });
+}
+
 // ------------------------------------------------------------------------- hygiene
 
 /// The generated code names everything by absolute path: a module that shadows the names
@@ -657,6 +903,7 @@ mod hygiene {
     struct HostFunction;
     struct CurrentPlugin;
     struct u64;
+    struct Box;
     trait Decode {}
     trait Encode {}
     mod core {}
@@ -673,6 +920,22 @@ mod hygiene {
         plugin.set_var("shadowed", text.as_bytes())?;
         ::core::result::Result::Ok(::std::format!("{text} #{count}"))
     }
+
+    #[::extism_host::host_fn(name = "shadowed")]
+    pub async fn shadowed_async(
+        plugin: &mut ::extism_host::CurrentPlugin<'_>,
+        #[state] count: &mut ::core::primitive::u32,
+        text: &::core::primitive::str,
+    ) -> ::core::result::Result<::std::string::String, ::extism_host::HostError> {
+        ::std::future::ready(()).await;
+        *count += 1;
+        plugin.set_var("shadowed", text.as_bytes())?;
+        ::core::result::Result::Ok(::std::format!("{text} #{count} (async)"))
+    }
+
+    /// No arguments and no result: the generated closure uses nothing it is given.
+    #[::extism_host::host_fn]
+    pub async fn nothing() {}
 
     #[::extism_host::host_fn(numbers = "wasm")]
     pub fn shadowed_numbers(
@@ -707,4 +970,21 @@ fn generated_code_ignores_user_names() {
     let output: String = plugin.call("run", "").unwrap();
     assert_eq!(output, "x #1");
     assert_eq!(plugin.var("shadowed"), Some(&b"x"[..]));
+}
+
+#[test]
+fn generated_async_code_ignores_user_names() {
+    current_thread_runtime().block_on(async {
+        let mut plugin = text_plugin("shadowed")
+            .with_async(true)
+            .with_state(0u32)
+            .with_function(hygiene::shadowed_async::host_function())
+            .with_function(hygiene::nothing::host_function())
+            .build_async()
+            .await
+            .unwrap();
+        let output: String = plugin.call_async("run", "x").await.unwrap();
+        assert_eq!(output, "x #1 (async)");
+        assert_eq!(plugin.var("shadowed"), Some(&b"x"[..]));
+    });
 }

@@ -163,7 +163,8 @@ impl PluginBuilder {
     /// [`build_async`](Self::build_async) /
     /// [`CompiledPlugin::instantiate_async`](crate::CompiledPlugin::instantiate_async)
     /// and called with [`Plugin::call_async`](crate::Plugin::call_async); host
-    /// functions may be async ([`HostFunction::wrap_async`](crate::HostFunction::wrap_async)),
+    /// functions may be async ([`HostFunction::wrap_async`](crate::HostFunction::wrap_async),
+    /// or an `async fn` with [`#[host_fn]`](crate::host_fn)),
     /// WASI runs without blocking, and a running call yields to the executor
     /// every few milliseconds, so it never holds a worker thread for long.
     pub fn with_async(mut self, enabled: bool) -> Self {

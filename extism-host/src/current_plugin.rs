@@ -1,5 +1,8 @@
 //! What a host function sees of the plug-in that called it.
 
+use std::any::{Any, TypeId};
+use std::marker::PhantomData;
+
 use wasmtime::Caller;
 
 use crate::error::HostError;
@@ -180,15 +183,109 @@ impl<'a> CurrentPlugin<'a> {
         &mut self,
         f: impl FnOnce(&mut CurrentPlugin<'a>, &mut T) -> R,
     ) -> Result<R, HostError> {
-        let Some(mut state) = self.caller.data_mut().states.take::<T>() else {
-            return Err(HostError::msg(format!(
-                "no state of type `{}` was given to plug-in `{}` (PluginBuilder::with_state)",
-                std::any::type_name::<T>(),
-                self.plugin_name()
-            )));
-        };
+        let mut state = self.take_boxed::<T>()?;
         let result = f(self, &mut state);
         self.caller.data_mut().states.put_back(state);
         Ok(result)
+    }
+
+    /// Takes the host's state of type `T` out of the plug-in until the
+    /// returned guard is dropped, which puts it back.
+    ///
+    /// This is [`with_state`](Self::with_state) for async host functions
+    /// ([`HostFunction::wrap_async`](crate::HostFunction::wrap_async)), whose
+    /// futures hold states across `.await`, where a closure's borrow cannot
+    /// reach. The guard owns the state, and [`TakenState::parts`] lends the
+    /// plug-in and the state together for as long as the future needs them.
+    /// The guard puts the state back however the future ends, also when the
+    /// call's future is dropped before it completes. While it is taken,
+    /// [`state`](Self::state) does not see it. For several states, take each
+    /// from the plug-in the previous guard lends.
+    ///
+    /// ```
+    /// use extism_host::{CurrentPlugin, HostFunction};
+    ///
+    /// struct Greeting(String);
+    /// struct Greeted(u64);
+    ///
+    /// let greet = HostFunction::wrap_async(
+    ///     "greet",
+    ///     |mut plugin: CurrentPlugin<'_>, (name,): (u64,)| {
+    ///         Box::new(async move {
+    ///             let name = plugin.read_str(name)?.to_string();
+    ///             let mut greeting = plugin.take_state::<Greeting>()?;
+    ///             let (plugin, greeting) = greeting.parts();
+    ///             let mut greeted = plugin.take_state::<Greeted>()?;
+    ///             let (plugin, greeted) = greeted.parts();
+    ///             // e.g. tokio::time::sleep(Duration::from_millis(5)).await;
+    ///             greeted.0 += 1;
+    ///             plugin.write_str(&format!("{}, {name}! (#{})", greeting.0, greeted.0))
+    ///         })
+    ///     },
+    /// );
+    /// assert!(greet.is_async());
+    /// ```
+    ///
+    /// # Errors
+    /// When no state of type `T` was given to the plug-in.
+    pub fn take_state<T: Send + 'static>(&mut self) -> Result<TakenState<'_, 'a, T>, HostError> {
+        let state: Box<dyn Any + Send> = self.take_boxed::<T>()?;
+        Ok(TakenState {
+            plugin: self,
+            state: Some((TypeId::of::<T>(), state)),
+            ty: PhantomData,
+        })
+    }
+
+    /// The host's state of type `T`, out of the store, or an error naming `T`
+    /// and the plug-in.
+    fn take_boxed<T: Send + 'static>(&mut self) -> Result<Box<T>, HostError> {
+        self.caller.data_mut().states.take::<T>().ok_or_else(|| {
+            HostError::msg(format!(
+                "no state of type `{}` was given to plug-in `{}` (PluginBuilder::with_state)",
+                std::any::type_name::<T>(),
+                self.plugin_name()
+            ))
+        })
+    }
+}
+
+/// The host's state of type `T`, taken out of a plug-in by
+/// [`CurrentPlugin::take_state`]; dropping the guard puts it back.
+pub struct TakenState<'p, 'a, T> {
+    plugin: &'p mut CurrentPlugin<'a>,
+    /// The state and its type, until the guard is dropped. Type-erased so that the
+    /// struct needs no bounds: a state type that is not `Send` is then reported once,
+    /// at `take_state`.
+    state: Option<(TypeId, Box<dyn Any + Send>)>,
+    ty: PhantomData<fn() -> T>,
+}
+
+impl<'a, T: 'static> TakenState<'_, 'a, T> {
+    /// The plug-in and the state, both writable.
+    pub fn parts(&mut self) -> (&mut CurrentPlugin<'a>, &mut T) {
+        let state = self
+            .state
+            .as_mut()
+            .and_then(|(_, state)| state.downcast_mut())
+            .expect("the state is a `T` and is taken until the guard is dropped");
+        (self.plugin, state)
+    }
+}
+
+impl<T> Drop for TakenState<'_, '_, T> {
+    fn drop(&mut self) {
+        if let Some((ty, state)) = self.state.take() {
+            self.plugin.caller.data_mut().states.put_back_any(ty, state);
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for TakenState<'_, '_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TakenState")
+            .field("plugin", &self.plugin.plugin_name())
+            .field("state", &std::any::type_name::<T>())
+            .finish()
     }
 }

@@ -228,7 +228,10 @@ impl HostFunction {
     /// a tuple, and returns a boxed future, which may await I/O without
     /// blocking the executor. Plug-ins that import one must be built with
     /// [`PluginBuilder::with_async`](crate::PluginBuilder::with_async) and
-    /// called with [`Plugin::call_async`](crate::Plugin::call_async).
+    /// called with [`Plugin::call_async`](crate::Plugin::call_async). This is
+    /// what [`#[host_fn]`](crate::host_fn) generates for an `async fn`; a
+    /// future that holds a host state across `.await` takes it with
+    /// [`CurrentPlugin::take_state`].
     ///
     /// ```
     /// use extism_host::{CurrentPlugin, HostFunction};

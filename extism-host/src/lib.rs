@@ -60,7 +60,7 @@ mod wasi;
 
 pub use builder::PluginBuilder;
 pub use compiled::CompiledPlugin;
-pub use current_plugin::CurrentPlugin;
+pub use current_plugin::{CurrentPlugin, TakenState};
 pub use engine::{Engine, EngineBuilder, Pooling};
 pub use error::{Error, HostError, MistypedExport, Result};
 pub use host_function::{HostFunction, IntoHostFn, ValType, PTR, USER_NAMESPACE};
@@ -75,5 +75,28 @@ pub use pool::{Pool, PoolBuilder, PoolMetrics, PooledPlugin};
 /// Encodings of values that cross the boundary (the `extism-codec` crate).
 pub use extism_codec as codec;
 
+/// `#[host_fn] fn name(...)` or `#[host_fn] async fn name(...)`: `name::host_function()`
+/// is then the [`HostFunction`] that calls it. An `async fn` is for plug-ins built with
+/// [`PluginBuilder::with_async`] and called with [`Plugin::call_async`]; it awaits without
+/// holding the executor's thread. The full reference follows this example.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use extism_host::{host_fn, HostError};
+///
+/// struct Limits {
+///     delay: Duration,
+/// }
+///
+/// #[host_fn]
+/// async fn slow_echo(#[state] limits: &Limits, text: String) -> Result<String, HostError> {
+///     // e.g. tokio::time::sleep(limits.delay).await;
+///     std::future::ready(()).await;
+///     Ok(text)
+/// }
+///
+/// assert!(slow_echo::host_function().is_async());
+/// ```
 pub use extism_macros::host_fn;
 pub use extism_macros::plugin_interface;

@@ -77,6 +77,11 @@ impl States {
     pub(crate) fn put_back<T: Send + 'static>(&mut self, value: Box<T>) {
         self.map.insert(TypeId::of::<T>(), value);
     }
+
+    /// [`put_back`](Self::put_back) for a value whose type is known by its id only.
+    pub(crate) fn put_back_any(&mut self, ty: TypeId, value: Box<dyn Any + Send>) {
+        self.map.insert(ty, value);
+    }
 }
 
 impl StoreData {

@@ -65,6 +65,42 @@ pub fn derive_codec(input: TokenStream) -> TokenStream {
 /// assert_eq!(kv_read(&store, "count"), [3]);
 /// ```
 ///
+/// An `async fn` is registered the same way, on a plug-in built with
+/// `PluginBuilder::with_async(true)` and called with `Plugin::call_async`: while it awaits,
+/// the plug-in's call is suspended and the executor's thread runs other tasks.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::io;
+///
+/// use extism_host::{host_fn, Manifest, Plugin, PluginBuilder, Wasm};
+///
+/// /// A store behind the network.
+/// struct Remote(HashMap<String, Vec<u8>>);
+///
+/// impl Remote {
+///     async fn get(&self, key: &str) -> io::Result<Vec<u8>> {
+///         // e.g. a request: `client.get(...).send().await`
+///         Ok(self.0.get(key).cloned().unwrap_or_default())
+///     }
+/// }
+///
+/// #[host_fn]
+/// async fn kv_read(#[state] remote: &Remote, key: String) -> io::Result<Vec<u8>> {
+///     remote.get(&key).await
+/// }
+///
+/// async fn load() -> Result<Plugin, extism_host::Error> {
+///     PluginBuilder::new(Manifest::new([Wasm::file("count_vowels_kvstore.wasm")]))
+///         .with_async(true)
+///         .with_state(Remote(HashMap::new()))
+///         .with_function(kv_read::host_function())
+///         .build_async()
+///         .await
+/// }
+/// # let _ = load;
+/// ```
+///
 /// # Parameters
 ///
 /// In this order:
@@ -87,6 +123,26 @@ pub fn derive_codec(input: TokenStream) -> TokenStream {
 ///    to that memory, so each argument is decoded from a copy of its block.
 ///
 /// At most eight arguments (what `HostFunction::wrap` takes); any pattern may name them.
+///
+/// # Async functions
+///
+/// An `async fn` becomes a `HostFunction::wrap_async` host function: the generated
+/// closure decodes the arguments, calls the function, awaits its future, then writes the
+/// result, with the same parameters, results and wasm signature as above. The future must
+/// be `Send`, and it holds every parameter until it completes, so:
+///
+/// - the current plug-in is `&mut CurrentPlugin` (`&CurrentPlugin` is rejected:
+///   `CurrentPlugin` is not `Sync`);
+/// - a `#[state] &T` needs `T: Sync` (`&mut T` needs only `T: Send`, as always). States
+///   are taken out of the plug-in for the whole call (`CurrentPlugin::take_state`) and put
+///   back when it ends, also when the call's future is dropped at an `.await`;
+/// - borrowed arguments (`&str`, `&[u8]`, ...) are fine: the plug-in's memory cannot
+///   change while the call is suspended, since the future owns the plug-in. They point
+///   into it without a copy, or into copies the future owns when the function also takes
+///   `&mut CurrentPlugin`, as for a synchronous function.
+///
+/// A plug-in built without `with_async(true)` refuses an async host function when it is
+/// built (`Error::Manifest` naming the function).
 ///
 /// # Result
 ///
@@ -144,6 +200,29 @@ pub fn derive_codec(input: TokenStream) -> TokenStream {
 /// );
 /// ```
 ///
+/// For an `async fn`, `HostFunction::wrap_async` gets a closure that returns a boxed
+/// `async move` block owning the plug-in; states are taken with
+/// `CurrentPlugin::take_state`, whose guards put them back when the block ends:
+///
+/// ```
+/// # use extism_host::{codec::{Decode, Encode}, HostError, HostFunction, CurrentPlugin};
+/// # struct Remote;
+/// # async fn kv_read(remote: &Remote, key: String) -> std::io::Result<Vec<u8>> { Ok(Vec::new()) }
+/// HostFunction::wrap_async(
+///     "kv_read",
+///     |mut plugin: CurrentPlugin<'_>, (key,): (u64,)| {
+///         Box::new(async move {
+///             let plugin = &mut plugin;
+///             let mut remote = plugin.take_state::<Remote>()?;
+///             let (plugin, remote) = remote.parts();
+///             let key = <String as Decode>::decode(plugin.read_bytes(key)?)?;
+///             let result = kv_read(&*remote, key).await?;
+///             plugin.write_bytes(&<Vec<u8> as Encode>::encode(&result)?)
+///         })
+///     },
+/// );
+/// ```
+///
 /// Generated code names extism-host by an absolute path (as renamed in `Cargo.toml`), so
 /// it does not depend on the user's imports. The check itself is one function of
 /// extism-host, called with a table of the trait's exports; that function is internal
@@ -187,14 +266,16 @@ pub fn derive_codec(input: TokenStream) -> TokenStream {
 /// # Compile errors
 ///
 /// Reported all at once, at the offending tokens: applied to something other than a
-/// function; unknown, duplicate, malformed or empty options; `async`, `unsafe`, variadic,
-/// or with type or const parameters; a `self` receiver (free functions only: the
-/// generated item cannot stand in an `impl` block); the current plug-in by value or twice;
-/// a `#[state]` with arguments, on a non-reference or on the current plug-in, or twice on
-/// the same type; an unmarked `&mut` argument; a `#[cfg]` parameter; a context parameter
-/// after an argument; more than eight arguments; `impl Trait` types. A type that does not
-/// implement `Decode`/`Encode`, or an error that does not convert into `HostError`, is
-/// reported by rustc at that type.
+/// function; unknown, duplicate, malformed or empty options; `unsafe`, variadic, or with
+/// type or const parameters; a `self` receiver (free functions only: the generated item
+/// cannot stand in an `impl` block); the current plug-in by value or twice, or as
+/// `&CurrentPlugin` in an `async fn`; a `#[state]` with arguments, on a non-reference or
+/// on the current plug-in, or twice on the same type; an unmarked `&mut` argument; a
+/// `#[cfg]` parameter; a context parameter after an argument; more than eight arguments;
+/// `impl Trait` types. A type that does not implement `Decode`/`Encode`, a state that is
+/// not `Send` (or, borrowed by an `async fn`, not `Sync`), an error that does not convert
+/// into `HostError`, or an `async fn` whose future is not `Send` is reported by rustc at
+/// that type (or at the `async`).
 #[proc_macro_attribute]
 pub fn host_fn(args: TokenStream, item: TokenStream) -> TokenStream {
     host_fn::attribute(args.into(), item.into()).into()

@@ -3,7 +3,8 @@
 //! The attribute keeps the function (minus the `#[state]` markers on its parameters) and
 //! emits a sibling item of the same name in the type namespace, `enum <name> {}`, whose
 //! `host_function()` builds the `HostFunction`: a typed closure for `HostFunction::wrap`
-//! that reads the plug-in's arguments, calls the function and writes its result.
+//! (`HostFunction::wrap_async` for an `async fn`) that reads the plug-in's arguments,
+//! calls the function (and awaits it) and writes its result.
 //!
 //! Stages, as in `codec`: [`parse`] reads the options and classifies the parameters into
 //! [`parse::HostFn`] (reporting malformed attributes), [`validate`] checks every rule on
@@ -38,7 +39,8 @@ const STATE_ATTR: &str = "state";
 /// otherwise (extism-host's `USER_NAMESPACE`).
 const DEFAULT_NAMESPACE: &str = "extism:host/user";
 
-/// `HostFunction::wrap` takes closures of at most this many wasm arguments.
+/// `HostFunction::wrap` takes closures of at most this many wasm arguments; `async fn`s
+/// keep the same limit, so that a function can become async without other changes.
 const MAX_WASM_PARAMS: usize = 8;
 
 /// The Rust types that are wasm value types, as written in a signature.

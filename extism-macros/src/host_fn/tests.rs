@@ -154,10 +154,84 @@ fn expand_states_and_patterns() {
 }
 
 #[test]
+fn expand_async_state_and_result() {
+    snapshot(
+        "async_state_and_result",
+        quote!(),
+        quote! {
+            /// Fetches a key.
+            pub async fn fetch_value(#[state] store: &KvStore, key: String) -> Result<Vec<u8>, KvError> {
+                store.fetch(&key).await
+            }
+        },
+    );
+}
+
+#[test]
+fn expand_async_mut_plugin_and_states() {
+    snapshot(
+        "async_mut_plugin_and_states",
+        quote!(namespace = "app"),
+        quote! {
+            async fn remember(
+                plugin: &mut CurrentPlugin<'_>,
+                #[state] log: &mut Log,
+                #[state] clock: &Clock,
+                #[state] (Limits(max)): &Limits,
+                key: &str,
+                count: u32,
+            ) -> Result<(), HostError> {
+                log.push(clock.now().await, key, count.min(*max));
+                plugin.set_var(key, &count.to_le_bytes())
+            }
+        },
+    );
+}
+
+#[test]
+fn expand_async_numbers_as_wasm_values() {
+    snapshot(
+        "async_numbers_as_wasm_values",
+        quote!(numbers = "wasm"),
+        quote! {
+            async fn delay(ms: u64, label: &str) -> u64 {
+                sleep(ms, label).await
+            }
+        },
+    );
+}
+
+#[test]
+fn expand_async_borrowed_result() {
+    snapshot(
+        "async_borrowed_result",
+        quote!(),
+        quote! {
+            async fn first_word(text: &str) -> &str {
+                text.split(' ').next().unwrap_or("")
+            }
+        },
+    );
+}
+
+#[test]
+fn expand_async_without_arguments_or_result() {
+    snapshot(
+        "async_without_arguments_or_result",
+        quote!(),
+        quote! {
+            async fn tick() {
+                yield_now().await
+            }
+        },
+    );
+}
+
+#[test]
 fn expand_fallback() {
     let args = quote!(name = "");
     let item = quote! {
-        async fn fetch(#[state] client: &Client, url: &str) -> Vec<u8> {
+        async fn fetch(plugin: &CurrentPlugin<'_>, #[state] client: &Client, url: &str) -> Vec<u8> {
             client.get(url).await
         }
     };
@@ -236,7 +310,6 @@ fn signature() {
             quote!(async unsafe fn f<'a, T, const N: usize>(x: T, ...) {})
         ),
         [
-            "`#[host_fn]` functions cannot be `async`: plug-ins call host functions synchronously",
             "`#[host_fn]` functions cannot be `unsafe`: a plug-in may call them with any arguments; check them in a safe function",
             "`#[host_fn]` functions cannot be variadic: the plug-in imports one fixed signature",
             "`#[host_fn]` functions cannot have type parameters: a plug-in cannot choose a type; use a concrete type",
@@ -277,6 +350,36 @@ fn parameters() {
             "`#[host_fn]` needs concrete types: `impl Trait` cannot cross the plug-in boundary",
         ]
     );
+}
+
+#[test]
+fn async_parameters() {
+    assert_eq!(
+        errors(
+            quote!(),
+            quote!(
+                async fn f(p: &CurrentPlugin<'_>, #[state] s: &S, key: &str) {}
+            )
+        ),
+        ["an `async` host function takes the current plug-in as `&mut CurrentPlugin`: `CurrentPlugin` is not `Sync`, so a future holding `&CurrentPlugin` across `.await` would not be `Send`"]
+    );
+    // Everything a synchronous function takes, an async one takes too.
+    assert!(expand(
+        quote!(numbers = "wasm"),
+        quote!(
+            async fn f<'a>(
+                p: &mut CurrentPlugin<'_>,
+                #[state] a: &'a A,
+                #[state] b: &mut B,
+                key: &'a str,
+                bytes: &[u8],
+                n: u32,
+                Json(x): Json<X>,
+            ) -> Result<Cow<'a, str>, E> {
+            }
+        )
+    )
+    .is_ok());
 }
 
 #[test]

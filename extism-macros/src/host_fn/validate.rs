@@ -13,6 +13,7 @@ pub(crate) fn validate(cx: &Ctxt, options: &Options, host_fn: &HostFn) {
     check_options(cx, options);
     check_signature(cx, host_fn);
     check_params(cx, host_fn);
+    check_async_params(cx, host_fn);
     check_context_first(cx, host_fn);
     check_context_once(cx, host_fn);
     check_arity(cx, host_fn);
@@ -30,19 +31,11 @@ fn check_options(cx: &Ctxt, options: &Options) {
     }
 }
 
-/// What a plug-in can call: a synchronous, safe function with one fixed signature, which
-/// the macro can name without choosing types for it. Lifetime parameters are fine (they
-/// are inferred at the call); type and const parameters are not (nothing could choose
-/// them).
+/// What a plug-in can call: a safe function with one fixed signature, which the macro can
+/// name without choosing types for it. Lifetime parameters are fine (they are inferred at
+/// the call); type and const parameters are not (nothing could choose them).
 fn check_signature(cx: &Ctxt, host_fn: &HostFn) {
     let sig = &host_fn.original.sig;
-    if let Some(token) = &sig.asyncness {
-        cx.error_spanned_by(
-            token,
-            "`#[host_fn]` functions cannot be `async`: plug-ins call host functions \
-             synchronously",
-        );
-    }
     if let Some(token) = &sig.unsafety {
         cx.error_spanned_by(
             token,
@@ -120,6 +113,32 @@ fn check_params(cx: &Ctxt, host_fn: &HostFn) {
                 }
                 check_no_impl_trait(cx, &typed.ty);
             }
+        }
+    }
+}
+
+/// An `async fn` returns a future that `HostFunction::wrap_async` requires to be `Send`,
+/// and that future holds every parameter until it completes. `CurrentPlugin` is `Send`
+/// but not `Sync` (the store's data is not), so `&mut CurrentPlugin` may be held across
+/// `.await` and `&CurrentPlugin` may not. (Arguments decoded from the plug-in's memory
+/// are fine: the future holds the plug-in while they borrow it, see `expand`. A
+/// `#[state] &T` needs `T: Sync`, which only rustc can check.)
+fn check_async_params(cx: &Ctxt, host_fn: &HostFn) {
+    if host_fn.original.sig.asyncness.is_none() {
+        return;
+    }
+    for param in &host_fn.params {
+        if let ParamKind::Plugin {
+            typed,
+            access: Access::Shared,
+        } = &param.kind
+        {
+            cx.error_spanned_by(
+                &typed.ty,
+                "an `async` host function takes the current plug-in as \
+                 `&mut CurrentPlugin`: `CurrentPlugin` is not `Sync`, so a future holding \
+                 `&CurrentPlugin` across `.await` would not be `Send`",
+            );
         }
     }
 }

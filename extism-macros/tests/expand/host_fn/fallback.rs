@@ -4,7 +4,12 @@
 // Input:
 //
 //     #[host_fn(name = "")]
-//     async fn fetch(#[state] client: &Client, url: &str) -> Vec<u8> {
+//     async fn fetch(
+//         plugin: &CurrentPlugin<'_>,
+//         #[state]
+//         client: &Client,
+//         url: &str,
+//     ) -> Vec<u8> {
 //         client.get(url).await
 //     }
 
@@ -12,9 +17,9 @@
     "`name` cannot be empty"
 }
 ::core::compile_error! {
-    "`#[host_fn]` functions cannot be `async`: plug-ins call host functions synchronously"
+    "an `async` host function takes the current plug-in as `&mut CurrentPlugin`: `CurrentPlugin` is not `Sync`, so a future holding `&CurrentPlugin` across `.await` would not be `Send`"
 }
-async fn fetch(client: &Client, url: &str) -> Vec<u8> {
+async fn fetch(plugin: &CurrentPlugin<'_>, client: &Client, url: &str) -> Vec<u8> {
     client.get(url).await
 }
 #[allow(non_camel_case_types, dead_code)]

@@ -7,7 +7,7 @@ struct KvStore;
 async fn kv_read<T>(
     key: &str,
     #[state] store: KvStore,
-    plugin: &mut CurrentPlugin<'_>,
+    plugin: &CurrentPlugin<'_>,
     value: &mut T,
 ) -> Vec<u8> {
     let _ = (store, plugin, value);

@@ -4,7 +4,7 @@ struct KvStore;
 
 // The only error is the macro's: the function is still there to call, and
 // `kv_read::host_function()` still resolves.
-#[host_fn]
+#[host_fn(name = "")]
 async fn kv_read(#[state] store: &KvStore, key: &str) -> Vec<u8> {
     let _ = store;
     key.as_bytes().to_vec()
