@@ -205,3 +205,104 @@ fn async_calls_can_be_cancelled() {
         assert!(String::from_utf8(out).expect("utf8").contains('✓'));
     });
 }
+
+/// kv_read that hangs (until the test's runtime ends) while `hang` is set.
+fn hanging_kv(hang: &Arc<std::sync::atomic::AtomicBool>) -> [HostFunction; 2] {
+    let store = Store::default();
+    let [fast_read, write] = async_kv(&store);
+    drop(fast_read);
+    let hang = hang.clone();
+    let read = HostFunction::wrap_async(
+        "kv_read",
+        move |mut plugin: CurrentPlugin<'_>, (_key,): (u64,)| {
+            let hang = hang.load(Ordering::Relaxed);
+            Box::new(async move {
+                if hang {
+                    std::future::pending::<()>().await;
+                }
+                plugin.write_bytes(&[])
+            })
+        },
+    );
+    [read, write]
+}
+
+/// Fails the test instead of hanging it when an interruption is lost.
+async fn bounded<T>(call: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(20), call)
+        .await
+        .expect("the call ended long after its deadline or cancel")
+}
+
+#[test]
+fn timeouts_and_cancels_reach_a_call_awaiting_in_a_host_function() {
+    runtime().block_on(async {
+        let hang = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let manifest = Manifest::new([Wasm::file(wasm("count_vowels_kvstore.rust.wasm"))])
+            .with_timeout(Duration::from_millis(100));
+        let mut plugin = PluginBuilder::new(manifest)
+            .with_functions(hanging_kv(&hang))
+            .with_async(true)
+            .build_async()
+            .await
+            .expect("plug-in");
+
+        // No wasm runs while kv_read awaits, so epoch interruption alone
+        // would wait forever; the call must still end at its deadline.
+        for _ in 0..2 {
+            let err = bounded(plugin.call_bytes_async("count_vowels", b"Hello, World!"))
+                .await
+                .expect_err("times out");
+            assert!(matches!(err, Error::Timeout { .. }), "{err}");
+        }
+
+        plugin.set_timeout(None);
+        for _ in 0..2 {
+            let cancel = plugin.cancel_handle();
+            let canceller = tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                cancel.cancel()
+            });
+            let err = bounded(plugin.call_bytes_async("count_vowels", b"Hello, World!"))
+                .await
+                .expect_err("cancelled");
+            assert!(matches!(err, Error::Cancelled { .. }), "{err}");
+            assert!(canceller.await.expect("join"), "the call was running");
+        }
+
+        // The interrupted instance was recycled; the next call runs normally.
+        hang.store(false, Ordering::Relaxed);
+        let out: String = plugin
+            .call_async("count_vowels", "Hello, World!")
+            .await
+            .expect("usable afterwards");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["count"], 3, "{out}");
+    });
+}
+
+#[test]
+fn a_dropped_async_call_leaves_the_plugin_usable() {
+    runtime().block_on(async {
+        let hang = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let mut plugin = PluginBuilder::new(Manifest::new([Wasm::file(wasm(
+            "count_vowels_kvstore.rust.wasm",
+        ))]))
+        .with_functions(hanging_kv(&hang))
+        .with_async(true)
+        .build_async()
+        .await
+        .expect("plug-in");
+        let call = plugin.call_bytes_async("count_vowels", b"Hello, World!");
+        let dropped = tokio::time::timeout(Duration::from_millis(20), call).await;
+        assert!(dropped.is_err(), "the call hangs in kv_read until dropped");
+
+        hang.store(false, Ordering::Relaxed);
+        let out: String = plugin
+            .call_async("count_vowels", "Hello, World!")
+            .await
+            .expect("usable after a dropped call");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(v["count"], 3, "{out}");
+    });
+}

@@ -1,8 +1,10 @@
 //! Enforcing the manifest's limits inside a store: memory growth, and the
 //! deadline / cancellation checks that epoch interruption runs.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
 use std::time::Instant;
 
 /// The page size of wasm memories.
@@ -141,27 +143,88 @@ const CANCELLED: u8 = 2;
 /// [`CancelHandle`](crate::CancelHandle)s. A cancel stops only the call that is
 /// running when it is made; later calls run normally.
 #[derive(Debug, Default)]
-pub(crate) struct CancelState(AtomicU8);
+pub(crate) struct CancelState {
+    state: AtomicU8,
+    /// The task of a running async call: a cancel must reach it even while a
+    /// host function awaits, when no wasm runs to see the epoch tick.
+    waker: Mutex<Option<Waker>>,
+}
 
 impl CancelState {
     pub(crate) fn begin_call(&self) {
-        self.0.store(RUNNING, Ordering::Release);
+        self.state.store(RUNNING, Ordering::Release);
     }
 
     pub(crate) fn end_call(&self) {
-        self.0.store(IDLE, Ordering::Release);
+        self.state.store(IDLE, Ordering::Release);
+        self.waker.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 
     /// Returns whether a running call was marked.
     pub(crate) fn cancel(&self) -> bool {
-        self.0
+        let marked = self
+            .state
             .compare_exchange(RUNNING, CANCELLED, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+            .is_ok();
+        if marked {
+            let waker = self.waker.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+        marked
     }
 
     fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Acquire) == CANCELLED
+        self.state.load(Ordering::Acquire) == CANCELLED
     }
+
+    fn register(&self, waker: &Waker) {
+        let mut slot = self.waker.lock().unwrap_or_else(|p| p.into_inner());
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
+    }
+}
+
+/// Runs an async call until it finishes, its deadline passes or it is
+/// cancelled, whichever comes first.
+///
+/// Epoch interruption stops a call only while wasm runs; an async host
+/// function that awaits (a slow network, a lock) runs no wasm, so without
+/// this the call's time limit and its cancel handle would wait for it.
+/// Dropping the call's future unwinds the plug-in's stack (wasmtime resumes
+/// its fiber with an error), so the instance must be recycled afterwards.
+pub(crate) async fn interruptible<F: Future>(
+    call: F,
+    deadline: Option<Instant>,
+    cancel: &CancelState,
+) -> Result<F::Output, Interruption> {
+    let mut call = std::pin::pin!(call);
+    let mut timer_waker: Option<Waker> = None;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = call.as_mut().poll(cx) {
+            return Poll::Ready(Ok(out));
+        }
+        cancel.register(cx.waker());
+        if cancel.is_cancelled() {
+            return Poll::Ready(Err(Interruption::Cancelled));
+        }
+        if let Some(deadline) = deadline {
+            if Instant::now() >= deadline {
+                return Poll::Ready(Err(Interruption::Timeout));
+            }
+            if !timer_waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+            {
+                timer_waker = Some(cx.waker().clone());
+                crate::timer::wake_at(deadline, cx.waker().clone());
+            }
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// The per-store state the epoch callback checks.

@@ -371,6 +371,12 @@ impl Plugin {
         let export = self.export(name)?;
         self.calls += 1;
         let inner = &self.compiled.inner;
+        // Until the call has finished, assume it will not: an async call whose
+        // future is dropped (or a host function that panics) leaves the guest
+        // stopped half-way, and the next call must not run on that state.
+        if inner.recycle_after_trap {
+            self.pending = Pending::Recycle;
+        }
         let plugin = inner.info.name.clone();
         let cx_error = |e: wasmtime::Error, store: &Store<StoreData>| {
             outcome::from_wasmtime(
@@ -418,8 +424,23 @@ impl Plugin {
         let result = match (&export.func, asyncness) {
             (ExportFunc::Code(f), false) => f.call(&mut self.store, ()),
             (ExportFunc::Unit(f), false) => f.call(&mut self.store, ()).map(|()| 0),
-            (ExportFunc::Code(f), true) => f.call_async(&mut self.store, ()).await,
-            (ExportFunc::Unit(f), true) => f.call_async(&mut self.store, ()).await.map(|()| 0),
+            (func, true) => {
+                let deadline = self.store.data().deadline.deadline;
+                let cancel = self.store.data().deadline.cancel.clone();
+                let call = async {
+                    match func {
+                        ExportFunc::Code(f) => f.call_async(&mut self.store, ()).await,
+                        ExportFunc::Unit(f) => f.call_async(&mut self.store, ()).await.map(|()| 0),
+                    }
+                };
+                match crate::limits::interruptible(call, deadline, &cancel).await {
+                    Ok(result) => result,
+                    Err(interruption) => {
+                        self.store.data_mut().deadline.fired = Some(interruption);
+                        Err(wasmtime::Trap::Interrupt.into())
+                    }
+                }
+            }
         };
 
         let data = self.store.data_mut();
@@ -442,11 +463,13 @@ impl Plugin {
                 .ok()
                 .map(|left| fuel.saturating_sub(left));
         }
-        if name == "_start" {
-            self.pending = Pending::Reset;
+        self.pending = if name == "_start" {
+            Pending::Reset
         } else if result.is_err() && inner.recycle_after_trap {
-            self.pending = Pending::Recycle;
-        }
+            Pending::Recycle
+        } else {
+            Pending::Nothing
+        };
         let error_text = self.error_text();
         match result {
             Ok(0) if error_text.is_none() => Ok(self.store.data().kernel.output()),
