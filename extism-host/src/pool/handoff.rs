@@ -92,6 +92,7 @@ impl<T> Handoff<T> {
     /// An immediate grant, or a place at the back of the queue.
     pub(crate) fn try_grant(&self) -> Result<Grant<T>, Ticket<T>> {
         let mut state = lock(&self.state);
+        self.debug_check(&state);
         if state.waiters.is_empty() {
             if let Some(instance) = state.idle.pop() {
                 return Ok(Grant::Instance(instance));
@@ -151,6 +152,7 @@ impl<T> Handoff<T> {
     /// or could not be created) to the oldest waiter, or back to the pool.
     pub(crate) fn release(&self, instance: Option<T>) {
         let mut state = lock(&self.state);
+        self.debug_check(&state);
         let Some(waiter) = state.waiters.pop_front() else {
             match instance {
                 Some(instance) => state.idle.push(instance),
@@ -183,6 +185,16 @@ impl<T> Handoff<T> {
             idle: state.idle.len(),
             waiting: state.waiters.len(),
         }
+    }
+
+    /// The invariants, in debug builds (and under loom, in every
+    /// interleaving it runs).
+    fn debug_check(&self, state: &State<T>) {
+        debug_assert!(state.idle.len() <= state.live && state.live <= self.max);
+        debug_assert!(
+            state.waiters.is_empty() || (state.idle.is_empty() && state.live == self.max),
+            "a checkout waits while an instance is idle or may be created"
+        );
     }
 
     /// Leaves the queue; returns the grant if one arrived meanwhile.
