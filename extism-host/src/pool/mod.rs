@@ -3,17 +3,21 @@
 //!
 //! Waiting is first come, first served, without polling: a returned instance
 //! (or the right to create one) is handed straight to the oldest waiter, which
-//! is woken by `unpark` (threads) or its `Waker` (tasks).
+//! is woken by `unpark` (threads) or its `Waker` (tasks). That logic is
+//! `handoff.rs`, model-checked by `loom/`; this file adds instantiation,
+//! retirement, clocks and metrics.
 
-use std::collections::VecDeque;
+mod handoff;
+mod sync;
+
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use self::handoff::{Grant, Handoff, Ticket};
 use crate::compiled::CompiledPlugin;
 use crate::error::{Error, Result};
 use crate::plugin::Plugin;
@@ -55,8 +59,8 @@ impl PoolBuilder {
         Pool {
             inner: Arc::new(PoolInner {
                 compiled,
+                handoff: Handoff::new(self.max_instances),
                 options: self,
-                state: Mutex::new(PoolState::default()),
                 metrics: Counters::default(),
             }),
         }
@@ -89,16 +93,8 @@ pub struct Pool {
 struct PoolInner {
     compiled: CompiledPlugin,
     options: PoolBuilder,
-    state: Mutex<PoolState>,
+    handoff: Handoff<Box<Plugin>>,
     metrics: Counters,
-}
-
-#[derive(Default)]
-struct PoolState {
-    idle: Vec<Plugin>,
-    /// Instances in existence or being created (idle + in use + creating).
-    live: usize,
-    waiters: VecDeque<Arc<Waiter>>,
 }
 
 #[derive(Default)]
@@ -108,29 +104,6 @@ struct Counters {
     timeouts: AtomicU64,
     created: AtomicU64,
     retired: AtomicU64,
-}
-
-/// What a waiter is given: an idle instance, or the right to create one.
-enum Grant {
-    Instance(Box<Plugin>),
-    Create,
-}
-
-/// One queued checkout.
-struct Waiter {
-    slot: Mutex<WaiterSlot>,
-}
-
-#[derive(Default)]
-struct WaiterSlot {
-    grant: Option<Grant>,
-    /// Who to wake when the grant arrives.
-    wake: Option<Wake>,
-}
-
-enum Wake {
-    Thread(std::thread::Thread),
-    Task(Waker),
 }
 
 /// A snapshot of a pool's use.
@@ -154,12 +127,6 @@ pub struct PoolMetrics {
     pub retired: u64,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every critical section leaves the state consistent, so a panic in one
-    // (there is no user code inside) does not make the pool unusable.
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl Pool {
     /// The compiled plug-in the pool instantiates.
     pub fn compiled(&self) -> &CompiledPlugin {
@@ -175,24 +142,16 @@ impl Pool {
         let deadline = Instant::now() + timeout;
         let grant = match self.try_grant() {
             Ok(grant) => grant,
-            Err(waiter) => {
+            Err(ticket) => {
                 self.inner.metrics.waits.fetch_add(1, Ordering::Relaxed);
-                loop {
-                    {
-                        let mut slot = lock(&waiter.slot);
-                        if let Some(grant) = slot.grant.take() {
-                            break grant;
-                        }
-                        slot.wake = Some(Wake::Thread(std::thread::current()));
-                    }
-                    let now = Instant::now();
-                    if now >= deadline {
-                        if let Some(grant) = self.abandon(&waiter) {
-                            break grant;
-                        }
-                        return Err(self.timeout_error(timeout));
-                    }
-                    std::thread::park_timeout(deadline - now);
+                let remaining = || {
+                    deadline
+                        .checked_duration_since(Instant::now())
+                        .filter(|left| !left.is_zero())
+                };
+                match self.inner.handoff.wait(ticket, remaining) {
+                    Some(grant) => grant,
+                    None => return Err(self.timeout_error(timeout)),
                 }
             }
         };
@@ -210,12 +169,9 @@ impl Pool {
     pub async fn get_async(&self, timeout: Duration) -> Result<PooledPlugin> {
         let grant = match self.try_grant() {
             Ok(grant) => grant,
-            Err(waiter) => {
+            Err(ticket) => {
                 self.inner.metrics.waits.fetch_add(1, Ordering::Relaxed);
-                let wait = WaitGrant {
-                    pool: self,
-                    waiter: Some(waiter),
-                };
+                let wait = self.inner.handoff.wait_async(ticket);
                 match with_timeout(wait, timeout).await {
                     Some(grant) => grant,
                     None => return Err(self.timeout_error(timeout)),
@@ -227,12 +183,12 @@ impl Pool {
 
     /// The pool's use right now.
     pub fn metrics(&self) -> PoolMetrics {
-        let state = lock(&self.inner.state);
+        let counts = self.inner.handoff.counts();
         let m = &self.inner.metrics;
         PoolMetrics {
-            in_use: state.live - state.idle.len(),
-            idle: state.idle.len(),
-            waiting: state.waiters.len(),
+            in_use: counts.in_use,
+            idle: counts.idle,
+            waiting: counts.waiting,
             checkouts: m.checkouts.load(Ordering::Relaxed),
             waits: m.waits.load(Ordering::Relaxed),
             timeouts: m.timeouts.load(Ordering::Relaxed),
@@ -250,37 +206,13 @@ impl Pool {
     }
 
     /// An immediate grant, or a place at the back of the queue.
-    fn try_grant(&self) -> std::result::Result<Grant, Arc<Waiter>> {
+    fn try_grant(&self) -> std::result::Result<Grant<Box<Plugin>>, Ticket<Box<Plugin>>> {
         self.inner.metrics.checkouts.fetch_add(1, Ordering::Relaxed);
-        let mut state = lock(&self.inner.state);
-        if state.waiters.is_empty() {
-            if let Some(plugin) = state.idle.pop() {
-                return Ok(Grant::Instance(Box::new(plugin)));
-            }
-            if state.live < self.inner.options.max_instances {
-                state.live += 1;
-                return Ok(Grant::Create);
-            }
-        }
-        let waiter = Arc::new(Waiter {
-            slot: Mutex::new(WaiterSlot::default()),
-        });
-        state.waiters.push_back(waiter.clone());
-        Err(waiter)
-    }
-
-    /// Leaves the queue; returns the grant if one arrived meanwhile.
-    fn abandon(&self, waiter: &Arc<Waiter>) -> Option<Grant> {
-        let mut state = lock(&self.inner.state);
-        state.waiters.retain(|w| !Arc::ptr_eq(w, waiter));
-        // Still under the pool lock: see `release`.
-        let grant = lock(&waiter.slot).grant.take();
-        drop(state);
-        grant
+        self.inner.handoff.try_grant()
     }
 
     /// Turns a grant into a checked-out instance.
-    fn fulfil(&self, grant: Grant) -> Result<PooledPlugin> {
+    fn fulfil(&self, grant: Grant<Box<Plugin>>) -> Result<PooledPlugin> {
         let created = match grant {
             Grant::Instance(plugin) => return Ok(self.checked_out(plugin)),
             Grant::Create => self.inner.compiled.instantiate(),
@@ -289,7 +221,7 @@ impl Pool {
     }
 
     /// [`fulfil`](Self::fulfil), creating async plug-ins asynchronously.
-    async fn fulfil_async(&self, grant: Grant) -> Result<PooledPlugin> {
+    async fn fulfil_async(&self, grant: Grant<Box<Plugin>>) -> Result<PooledPlugin> {
         let created = match grant {
             Grant::Instance(plugin) => return Ok(self.checked_out(plugin)),
             Grant::Create if self.inner.compiled.is_async() => {
@@ -308,7 +240,7 @@ impl Pool {
             }
             Err(e) => {
                 // Pass the right to create on, or give the place back.
-                self.release(None);
+                self.inner.handoff.release(None);
                 Err(e)
             }
         }
@@ -321,84 +253,23 @@ impl Pool {
         }
     }
 
-    /// Gives an instance (or, with None, the right to create one) to the
-    /// oldest waiter, or back to the pool.
-    fn release(&self, plugin: Option<Box<Plugin>>) {
-        let retire = |p: &Plugin| {
-            self.inner
-                .options
-                .max_calls_per_instance
-                .is_some_and(|max| p.calls() >= max)
-        };
-        let plugin = match plugin {
-            Some(p) if retire(&p) => {
-                self.inner.metrics.retired.fetch_add(1, Ordering::Relaxed);
-                None
-            }
-            other => other,
-        };
-        let mut state = lock(&self.inner.state);
-        if let Some(waiter) = state.waiters.pop_front() {
-            let grant = match plugin {
-                Some(p) => Grant::Instance(p),
-                None => Grant::Create,
-            };
-            // The grant is placed while the pool is locked, so a waiter that
-            // gives up (which takes the same lock first) either is still
-            // queued or finds the grant in its slot: nothing is lost.
-            let mut slot = lock(&waiter.slot);
-            slot.grant = Some(grant);
-            let wake = slot.wake.take();
-            drop(slot);
-            drop(state);
-            match wake {
-                Some(Wake::Thread(t)) => t.unpark(),
-                Some(Wake::Task(w)) => w.wake(),
-                None => {}
-            }
-            return;
-        }
-        match plugin {
-            Some(p) => state.idle.push(*p),
-            None => state.live -= 1,
-        }
-    }
-}
-
-/// Waits for a grant in an async checkout; leaving the queue when dropped.
-struct WaitGrant<'a> {
-    pool: &'a Pool,
-    waiter: Option<Arc<Waiter>>,
-}
-
-impl Future for WaitGrant<'_> {
-    type Output = Grant;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Grant> {
-        let Some(waiter) = self.waiter.clone() else {
-            return Poll::Pending;
-        };
-        let mut slot = lock(&waiter.slot);
-        if let Some(grant) = slot.grant.take() {
-            drop(slot);
-            self.waiter = None;
-            return Poll::Ready(grant);
-        }
-        slot.wake = Some(Wake::Task(cx.waker().clone()));
-        Poll::Pending
-    }
-}
-
-impl Drop for WaitGrant<'_> {
-    fn drop(&mut self) {
-        if let Some(waiter) = self.waiter.take() {
-            // Cancelled or timed out: a grant that arrived meanwhile must not
-            // be lost.
-            match self.pool.abandon(&waiter) {
-                Some(Grant::Instance(p)) => self.pool.release(Some(p)),
-                Some(Grant::Create) => self.pool.release(None),
-                None => {}
-            }
+    /// Gives an instance back, or retires it (which frees its place for a
+    /// new one) once it served `max_calls_per_instance` calls.
+    fn release(&self, plugin: Box<Plugin>) {
+        let retire = self
+            .inner
+            .options
+            .max_calls_per_instance
+            .is_some_and(|max| plugin.calls() >= max);
+        if retire {
+            self.inner.metrics.retired.fetch_add(1, Ordering::Relaxed);
+            // Gone before its place is: with the pooling allocator's
+            // `max_plugins`, its successor must not be instantiated while
+            // it still holds a slot.
+            drop(plugin);
+            self.inner.handoff.release(None);
+        } else {
+            self.inner.handoff.release(Some(plugin));
         }
     }
 }
@@ -453,7 +324,9 @@ impl DerefMut for PooledPlugin {
 
 impl Drop for PooledPlugin {
     fn drop(&mut self) {
-        self.pool.release(self.plugin.take());
+        if let Some(plugin) = self.plugin.take() {
+            self.pool.release(plugin);
+        }
     }
 }
 
