@@ -201,7 +201,7 @@ pub(crate) async fn interruptible<F: Future>(
     cancel: &CancelState,
 ) -> Result<F::Output, Interruption> {
     let mut call = std::pin::pin!(call);
-    let mut timer_waker: Option<Waker> = None;
+    let mut timer = crate::timer::WakeAt::default();
     std::future::poll_fn(|cx| {
         if let Poll::Ready(out) = call.as_mut().poll(cx) {
             return Poll::Ready(Ok(out));
@@ -214,13 +214,7 @@ pub(crate) async fn interruptible<F: Future>(
             if Instant::now() >= deadline {
                 return Poll::Ready(Err(Interruption::Timeout));
             }
-            if !timer_waker
-                .as_ref()
-                .is_some_and(|w| w.will_wake(cx.waker()))
-            {
-                timer_waker = Some(cx.waker().clone());
-                crate::timer::wake_at(deadline, cx.waker().clone());
-            }
+            timer.arm(deadline, cx.waker());
         }
         Poll::Pending
     })

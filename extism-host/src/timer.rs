@@ -151,6 +151,23 @@ impl Ord for WakeEntry {
     }
 }
 
+/// Wakes a polled future's task at a deadline, registering again whenever the
+/// future is polled with another waker (it moved to another task or
+/// executor), so a deadline is never lost.
+#[derive(Default)]
+pub(crate) struct WakeAt {
+    registered: Option<std::task::Waker>,
+}
+
+impl WakeAt {
+    pub(crate) fn arm(&mut self, at: Instant, waker: &std::task::Waker) {
+        if !self.registered.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            self.registered = Some(waker.clone());
+            wake_at(at, waker.clone());
+        }
+    }
+}
+
 /// Calls `waker.wake()` at `at`.
 pub(crate) fn wake_at(at: Instant, waker: std::task::Waker) {
     static QUEUE: std::sync::OnceLock<Arc<WakeQueue>> = std::sync::OnceLock::new();

@@ -280,7 +280,7 @@ impl Pool {
 async fn with_timeout<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
     let deadline = Instant::now() + timeout;
     let mut future = std::pin::pin!(future);
-    let mut scheduled = false;
+    let mut timer = crate::timer::WakeAt::default();
     std::future::poll_fn(move |cx| {
         if let Poll::Ready(v) = future.as_mut().poll(cx) {
             return Poll::Ready(Some(v));
@@ -288,10 +288,7 @@ async fn with_timeout<F: Future>(future: F, timeout: Duration) -> Option<F::Outp
         if Instant::now() >= deadline {
             return Poll::Ready(None);
         }
-        if !scheduled {
-            crate::timer::wake_at(deadline, cx.waker().clone());
-            scheduled = true;
-        }
+        timer.arm(deadline, cx.waker());
         Poll::Pending
     })
     .await
