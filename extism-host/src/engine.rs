@@ -88,6 +88,13 @@ impl EngineBuilder {
     /// allocator): creating and dropping plug-in instances becomes much
     /// cheaper, at the price of a fixed maximum of live plug-ins and of
     /// memory size. Creating more instances than `max_plugins` fails.
+    ///
+    /// Each live plug-in costs the process about six memory mappings (two
+    /// memories, each split into its image, its accessible pages and its
+    /// inaccessible rest). Linux refuses new mappings past
+    /// `vm.max_map_count` (65,530 by default, so about 10,000 live plug-ins);
+    /// for more, raise it, e.g. `sysctl vm.max_map_count=400000` for 50,000
+    /// (measured: 50,000 live count_vowels plug-ins, 302,064 mappings).
     pub fn pooling(mut self, pooling: Pooling) -> Self {
         self.pooling = Some(pooling);
         self
