@@ -867,8 +867,8 @@ fn an_async_host_fn_needs_an_async_plugin() {
     .expect("a plug-in built without with_async cannot take async host functions");
     assert_eq!(
         error.to_string(),
-        "invalid manifest: host function `extism:host/user::kv_read` is async: build plug-in \
-         `kv` with PluginBuilder::with_async(true)"
+        "plug-in `kv`: host function `extism:host/user::kv_read` is async: build the plug-in \
+         with PluginBuilder::with_async(true)"
     );
 }
 

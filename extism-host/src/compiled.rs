@@ -86,10 +86,22 @@ impl CompiledPlugin {
             (None, None) => Engine::default(),
         };
         let plugin_name = name.unwrap_or_else(|| default_name(&manifest.wasm));
+        // Builder mistakes are reported before anything is loaded or compiled.
         if fuel_limit.is_some() && !engine.fuel_enabled() {
-            return Err(Error::Manifest(format!(
-                "plug-in `{plugin_name}` has a fuel limit, but its engine does not count fuel (EngineBuilder::fuel(true))"
-            )));
+            return Err(Error::Runtime {
+                plugin: plugin_name,
+                message: "it has a fuel limit, but its engine does not count fuel (EngineBuilder::fuel(true))".into(),
+            });
+        }
+        if let Some(f) = functions.iter().find(|f| f.is_async() && !asyncness) {
+            return Err(Error::Runtime {
+                message: format!(
+                    "host function `{}::{}` is async: build the plug-in with PluginBuilder::with_async(true)",
+                    f.namespace(),
+                    f.name()
+                ),
+                plugin: plugin_name,
+            });
         }
         let sources = source::load_modules(&manifest)?;
         let mut modules = Vec::with_capacity(sources.len());
@@ -100,13 +112,6 @@ impl CompiledPlugin {
                 cause: format!("{e:#}"),
             })?;
             modules.push((source.name, module));
-        }
-        if let Some(f) = functions.iter().find(|f| f.is_async() && !asyncness) {
-            return Err(Error::Manifest(format!(
-                "host function `{}::{}` is async: build plug-in `{plugin_name}` with PluginBuilder::with_async(true)",
-                f.namespace(),
-                f.name()
-            )));
         }
         let linker = linker::build_linker(&engine, &functions, wasi, asyncness)?;
         let plan = linker::plan(&engine, &plugin_name, linker, modules, wasi)?;
