@@ -83,6 +83,21 @@ fn kv_plugin() -> Plugin {
     .expect("the kv plug-in links against the #[host_fn] functions")
 }
 
+/// The plug-in, function, host function and message of an
+/// `Error::HostFunction`; any other error fails the test.
+fn host_fn_error(error: &Error) -> [&str; 4] {
+    let Error::HostFunction {
+        plugin,
+        function,
+        host_function,
+        message,
+    } = error
+    else {
+        panic!("expected a host-function error, got {error:?}");
+    };
+    [plugin, function, host_function, message]
+}
+
 #[test]
 fn kv_store_totals_3_6_9() {
     let mut plugin = kv_plugin();
@@ -184,14 +199,7 @@ fn missing_state_names_the_type_and_the_function() {
     .build()
     .unwrap();
     let error = plugin.call_bytes("count_vowels", b"aaa").unwrap_err();
-    let Error::HostFunction {
-        host_function,
-        message,
-        ..
-    } = &error
-    else {
-        panic!("expected a host-function error, got {error:?}");
-    };
+    let [_, _, host_function, message] = host_fn_error(&error);
     assert_eq!(host_function, "extism:host/user::kv_read");
     assert!(
         message.contains("no state of type `host_fn::KvStore`"),
@@ -444,15 +452,7 @@ fn no_arguments_and_a_renamed_import() {
 fn an_err_fails_the_call_and_the_next_call_works() {
     let mut plugin = args_plugin();
     let error = plugin.call_bytes("fail_with", b"disk full").unwrap_err();
-    let Error::HostFunction {
-        plugin: name,
-        function,
-        host_function,
-        message,
-    } = &error
-    else {
-        panic!("expected a host-function error, got {error:?}");
-    };
+    let [name, function, host_function, message] = host_fn_error(&error);
     assert_eq!(name, "args");
     assert_eq!(function, "fail_with");
     assert_eq!(host_function, "extism:host/user::fail");
@@ -557,14 +557,7 @@ fn numbers_as_wasm_values_err() {
         "(i64.reinterpret_f64 (call $scale (f64.const 2) (i32.const 3) (i64.const 0)))",
     );
     let error = plugin.call_bytes("run", b"").unwrap_err();
-    let Error::HostFunction {
-        host_function,
-        message,
-        ..
-    } = &error
-    else {
-        panic!("expected a host-function error, got {error:?}");
-    };
+    let [_, _, host_function, message] = host_fn_error(&error);
     assert_eq!(host_function, "math::scale");
     assert_eq!(message, "empty label");
 }
@@ -755,15 +748,7 @@ fn an_async_err_fails_the_call_and_the_next_call_works() {
         assert_eq!(count_vowels_total(&mut plugin).await.unwrap(), 3);
         *plugin.state_mut::<Backend>().unwrap() = Backend::Down;
         let error = count_vowels_total(&mut plugin).await.unwrap_err();
-        let Error::HostFunction {
-            plugin: name,
-            function,
-            host_function,
-            message,
-        } = &error
-        else {
-            panic!("expected a host-function error, got {error:?}");
-        };
+        let [name, function, host_function, message] = host_fn_error(&error);
         assert_eq!(name, "kv");
         assert_eq!(function, "count_vowels");
         assert_eq!(host_function, "extism:host/user::kv_read");

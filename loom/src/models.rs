@@ -379,31 +379,7 @@ fn async_waiter_is_woken() {
 #[test]
 fn timed_out_blocking_waiter_loses_no_instance() {
     static SEEN: Seen<3> = Seen::new();
-    check(Some(4), || {
-        let pool = Pool::new(1);
-        let held = pool.get();
-        let w = spawn(&pool, |pool| {
-            let deadline = Deadline::start();
-            let got = pool.get_until(&deadline);
-            SEEN.saw(deadline.outcome(got.is_some()));
-            if let Some(id) = got {
-                pool.give_back(id);
-            }
-            deadline.join();
-        });
-        let next = spawn(&pool, |pool| {
-            let id = pool.get();
-            pool.give_back(id);
-        });
-        pool.give_back(held);
-        join([w, next]);
-        pool.assert_quiescent();
-    });
-    SEEN.assert_all([
-        "served in time",
-        "served, the deadline passed by then",
-        "timed out",
-    ]);
+    timed_out_waiter_loses_no_instance(&SEEN, Pool::get_until);
 }
 
 /// The same for an async waiter timed out by `with_timeout`: its dropped
@@ -411,13 +387,20 @@ fn timed_out_blocking_waiter_loses_no_instance() {
 #[test]
 fn timed_out_async_waiter_loses_no_instance() {
     static SEEN: Seen<3> = Seen::new();
-    check(Some(4), || {
+    timed_out_waiter_loses_no_instance(&SEEN, Pool::get_async_until);
+}
+
+fn timed_out_waiter_loses_no_instance(
+    seen: &'static Seen<3>,
+    get_until: fn(&Pool, &Deadline) -> Option<usize>,
+) {
+    check(Some(4), move || {
         let pool = Pool::new(1);
         let held = pool.get();
-        let w = spawn(&pool, |pool| {
+        let w = spawn(&pool, move |pool| {
             let deadline = Deadline::start();
-            let got = pool.get_async_until(&deadline);
-            SEEN.saw(deadline.outcome(got.is_some()));
+            let got = get_until(pool, &deadline);
+            seen.saw(deadline.outcome(got.is_some()));
             if let Some(id) = got {
                 pool.give_back(id);
             }
@@ -431,7 +414,7 @@ fn timed_out_async_waiter_loses_no_instance() {
         join([w, next]);
         pool.assert_quiescent();
     });
-    SEEN.assert_all([
+    seen.assert_all([
         "served in time",
         "served, the deadline passed by then",
         "timed out",
