@@ -608,3 +608,36 @@ fn state_given_to_a_compiled_plugin_is_not_lost() {
         .call_bytes("count_vowels", b"Hello")
         .expect("the kv functions find their state");
 }
+
+#[test]
+fn a_host_function_scribbling_over_the_kernel_header_does_not_spoil_the_next_call() {
+    // kv_write scribbles over the first bytes of the kernel memory, where the
+    // kernel keeps the current input's range. The next call's input range is
+    // the same (empty), so the kernel would otherwise skip rewriting it.
+    let mut functions = common::kv_functions();
+    functions.pop();
+    functions.push(HostFunction::wrap(
+        "kv_write",
+        |plugin: &mut CurrentPlugin<'_>, _key: u64, _value: u64| -> Result<(), HostError> {
+            plugin.memory_mut()[..64].fill(0x41);
+            Ok(())
+        },
+    ));
+    let manifest = Manifest::new([common::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
+    let mut plugin = PluginBuilder::new(manifest)
+        .with_functions(functions)
+        .with_state(KvStore::default())
+        .build()
+        .expect("loads");
+    for _ in 0..2 {
+        let output = plugin
+            .call_bytes("count_vowels", b"")
+            .expect("count_vowels");
+        assert_eq!(
+            output,
+            br#"{"count":0,"total":0,"vowels":"aeiouAEIOU"}"#,
+            "{}",
+            String::from_utf8_lossy(output)
+        );
+    }
+}

@@ -122,8 +122,11 @@ impl<'a> CurrentPlugin<'a> {
     }
 
     /// The whole kernel memory, writable. Writes outside live blocks are
-    /// allowed (the plug-in can make them too) but rarely what you want.
+    /// allowed (the plug-in can make them too) but rarely what you want; the
+    /// first 64 bytes are the kernel's own (the current input's range), and
+    /// the next call rewrites them.
     pub fn memory_mut(&mut self) -> &mut [u8] {
+        self.caller.data_mut().kernel.header_may_have_changed();
         match self.caller.data().kernel.instance {
             Some(instance) => instance.memory.data_mut(&mut self.caller),
             None => &mut [],

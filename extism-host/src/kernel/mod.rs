@@ -63,8 +63,18 @@ pub(crate) struct Kernel {
     pub(crate) instance: Option<KernelInstance>,
     pub(crate) blocks: Allocator,
     input: (u64, u64),
+    /// The host was handed the raw memory (`CurrentPlugin::memory_mut`) and
+    /// may have written over the input header: rewrite it at the next
+    /// `set_input` even if the range is unchanged.
+    header_dirty: bool,
     output: (u64, u64),
     error: u64,
+}
+
+impl Kernel {
+    pub(crate) fn header_may_have_changed(&mut self) {
+        self.header_dirty = true;
+    }
 }
 
 /// Errors of the kernel itself, raised as traps.
@@ -262,10 +272,12 @@ pub(crate) fn set_input(
     // The header mirrors `kernel.input` (stores below 16 are refused), so an
     // unchanged range needs no write: an empty call on a fresh instance then
     // never touches, and never faults in, the kernel memory's first page.
-    if ctx.data().kernel.input == (offset, len) {
+    let kernel = &mut ctx.data_mut().kernel;
+    if kernel.input == (offset, len) && !kernel.header_dirty {
         return Ok(());
     }
-    ctx.data_mut().kernel.input = (offset, len);
+    kernel.input = (offset, len);
+    kernel.header_dirty = false;
     // The wasm half reads the input range from the memory's first 16 bytes.
     let header = instance
         .memory
