@@ -5,54 +5,30 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Decode, Encode, Error, Format, InputSummary};
+use crate::{Error, Format, InputSummary};
 
-/// Encodes and decodes `T` as JSON with `serde_json` (compact, UTF-8).
-///
-/// Decoding may borrow from the input: `Json<T>` implements `Decode<'a>` for every
-/// `T: Deserialize<'a>`, so a `#[serde(borrow)]` field or a `&'a str` is read in place.
-///
-/// ```
-/// use std::collections::BTreeMap;
-/// use extism_codec::{Decode, Encode, Json};
-///
-/// let bytes = Json(BTreeMap::from([("a", 1)])).encode_to_vec()?;
-/// assert_eq!(&*bytes, br#"{"a":1}"#);
-///
-/// // Borrowed deserialization: the keys point into `bytes`.
-/// let Json(map) = Json::<BTreeMap<&str, i32>>::decode(&bytes)?;
-/// assert_eq!(map["a"], 1);
-///
-/// let err = Json::<BTreeMap<&str, i32>>::decode(b"[1]").unwrap_err();
-/// assert!(err.to_string().starts_with("cannot decode `alloc::collections::btree::map::BTreeMap<&str, i32>` from JSON: invalid type: sequence"));
-/// # Ok::<(), extism_codec::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Json<T>(pub T);
-
-impl<T> Json<T> {
-    /// The wrapped value.
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T> From<T> for Json<T> {
-    fn from(value: T) -> Self {
-        Json(value)
-    }
-}
-
-impl<T: Serialize> Encode for Json<T> {
-    fn encode(&self) -> Result<Cow<'_, [u8]>, Error> {
-        encode(&self.0)
-    }
-}
-
-impl<'a, T: Deserialize<'a>> Decode<'a> for Json<T> {
-    fn decode(bytes: &'a [u8]) -> Result<Self, Error> {
-        decode(bytes).map(Json)
-    }
+serde_wrapper! {
+    /// Encodes and decodes `T` as JSON with `serde_json` (compact, UTF-8).
+    ///
+    /// Decoding may borrow from the input: `Json<T>` implements `Decode<'a>` for every
+    /// `T: Deserialize<'a>`, so a `#[serde(borrow)]` field or a `&'a str` is read in place.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use extism_codec::{Decode, Encode, Json};
+    ///
+    /// let bytes = Json(BTreeMap::from([("a", 1)])).encode_to_vec()?;
+    /// assert_eq!(&*bytes, br#"{"a":1}"#);
+    ///
+    /// // Borrowed deserialization: the keys point into `bytes`.
+    /// let Json(map) = Json::<BTreeMap<&str, i32>>::decode(&bytes)?;
+    /// assert_eq!(map["a"], 1);
+    ///
+    /// let err = Json::<BTreeMap<&str, i32>>::decode(b"[1]").unwrap_err();
+    /// assert!(err.to_string().starts_with("cannot decode `alloc::collections::btree::map::BTreeMap<&str, i32>` from JSON: invalid type: sequence"));
+    /// # Ok::<(), extism_codec::Error>(())
+    /// ```
+    Json
 }
 
 /// `value` as JSON; errors name `T`.
@@ -79,6 +55,7 @@ pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Decode, Encode};
     use std::collections::BTreeMap;
 
     #[derive(Serialize, Deserialize, Debug, PartialEq)]

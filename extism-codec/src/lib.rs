@@ -69,6 +69,9 @@
 // doctests, exactly as it does in dependent crates.
 extern crate self as extism_codec;
 
+#[macro_use]
+mod serde_wrapper;
+
 mod bytes;
 mod error;
 mod json;

@@ -5,55 +5,31 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Decode, Encode, Error, Format, InputSummary};
+use crate::{Error, Format, InputSummary};
 
-/// Encodes and decodes `T` as MessagePack with `rmp-serde`.
-///
-/// Structs are written as maps keyed by field name (`rmp_serde::to_vec_named`), which
-/// MessagePack readers in any language understand and which survives reordered fields;
-/// decoding accepts both maps and the compact array form that `rmp_serde::to_vec` (and
-/// so extism-pdk's `Msgpack`) writes. Like [`Json`](crate::Json), decoding may borrow
-/// from the input.
-///
-/// ```
-/// use extism_codec::{Decode, Encode, Msgpack};
-///
-/// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
-/// struct Point { x: i8, y: i8 }
-///
-/// let bytes = Msgpack(Point { x: 1, y: 2 }).encode_to_vec()?;
-/// assert_eq!(&*bytes, &[0x82, 0xa1, b'x', 1, 0xa1, b'y', 2]);
-/// assert_eq!(Msgpack::<Point>::decode(&bytes)?.0, Point { x: 1, y: 2 });
-/// // The compact form is read too.
-/// assert_eq!(Msgpack::<Point>::decode(&[0x92, 1, 2])?.0, Point { x: 1, y: 2 });
-/// # Ok::<(), extism_codec::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Msgpack<T>(pub T);
-
-impl<T> Msgpack<T> {
-    /// The wrapped value.
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T> From<T> for Msgpack<T> {
-    fn from(value: T) -> Self {
-        Msgpack(value)
-    }
-}
-
-impl<T: Serialize> Encode for Msgpack<T> {
-    fn encode(&self) -> Result<Cow<'_, [u8]>, Error> {
-        encode(&self.0)
-    }
-}
-
-impl<'a, T: Deserialize<'a>> Decode<'a> for Msgpack<T> {
-    fn decode(bytes: &'a [u8]) -> Result<Self, Error> {
-        decode(bytes).map(Msgpack)
-    }
+serde_wrapper! {
+    /// Encodes and decodes `T` as MessagePack with `rmp-serde`.
+    ///
+    /// Structs are written as maps keyed by field name (`rmp_serde::to_vec_named`), which
+    /// MessagePack readers in any language understand and which survives reordered fields;
+    /// decoding accepts both maps and the compact array form that `rmp_serde::to_vec` (and
+    /// so extism-pdk's `Msgpack`) writes. Like [`Json`](crate::Json), decoding may borrow
+    /// from the input.
+    ///
+    /// ```
+    /// use extism_codec::{Decode, Encode, Msgpack};
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    /// struct Point { x: i8, y: i8 }
+    ///
+    /// let bytes = Msgpack(Point { x: 1, y: 2 }).encode_to_vec()?;
+    /// assert_eq!(&*bytes, &[0x82, 0xa1, b'x', 1, 0xa1, b'y', 2]);
+    /// assert_eq!(Msgpack::<Point>::decode(&bytes)?.0, Point { x: 1, y: 2 });
+    /// // The compact form is read too.
+    /// assert_eq!(Msgpack::<Point>::decode(&[0x92, 1, 2])?.0, Point { x: 1, y: 2 });
+    /// # Ok::<(), extism_codec::Error>(())
+    /// ```
+    Msgpack
 }
 
 /// `value` as MessagePack; errors name `T`.
@@ -96,6 +72,7 @@ pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Decode, Encode};
 
     #[derive(Serialize, Deserialize, Debug, PartialEq)]
     struct Person<'a> {
