@@ -208,13 +208,8 @@ impl Plugin {
         I: extism_codec::Encode,
         O: extism_codec::Decode<'a>,
     {
-        let plugin = self.compiled.inner.info.name.clone();
-        let codec_error = |source| Error::Codec {
-            plugin: plugin.to_string(),
-            function: name.to_string(),
-            source,
-        };
-        let bytes = input.encode().map_err(codec_error)?;
+        let codec_error = codec_error(self.compiled.inner.info.name.clone(), name);
+        let bytes = input.encode().map_err(&codec_error)?;
         let output = self.call_bytes(name, &bytes)?;
         O::decode(output).map_err(codec_error)
     }
@@ -257,13 +252,8 @@ impl Plugin {
         O: extism_codec::Decode<'a>,
         C: Send + 'static,
     {
-        let plugin = self.compiled.inner.info.name.clone();
-        let codec_error = |source| Error::Codec {
-            plugin: plugin.to_string(),
-            function: name.to_string(),
-            source,
-        };
-        let bytes = input.encode().map_err(codec_error)?;
+        let codec_error = codec_error(self.compiled.inner.info.name.clone(), name);
+        let bytes = input.encode().map_err(&codec_error)?;
         let (offset, len) = self.call_raw(name, &bytes, Some(CallContext::lend(context)))?;
         let output = self.output(name, offset, len)?;
         O::decode(output).map_err(codec_error)
@@ -344,13 +334,10 @@ impl Plugin {
         I: extism_codec::Encode,
         O: extism_codec::Decode<'a>,
     {
-        let plugin = self.compiled.inner.info.name.clone();
-        let codec_error = |source| Error::Codec {
-            plugin: plugin.to_string(),
-            function: name.to_string(),
-            source,
-        };
-        let bytes = input.encode().map_err(codec_error)?.into_owned();
+        let codec_error = codec_error(self.compiled.inner.info.name.clone(), name);
+        // Owned, so that the future does not hold a borrow of `input` (which
+        // would need `I: Sync` for the future to be `Send`).
+        let bytes = input.encode().map_err(&codec_error)?.into_owned();
         let output = self.call_bytes_async(name, &bytes).await?;
         O::decode(output).map_err(codec_error)
     }
@@ -622,5 +609,14 @@ impl Plugin {
     /// The per-call time limit in force.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+}
+
+/// Turns a codec failure of a typed call into the call's error.
+fn codec_error(plugin: Arc<str>, function: &str) -> impl Fn(extism_codec::Error) -> Error + '_ {
+    move |source| Error::Codec {
+        plugin: plugin.to_string(),
+        function: function.to_string(),
+        source,
     }
 }

@@ -20,6 +20,7 @@ mod crate_path;
 mod ctxt;
 mod host_fn;
 mod plugin_interface;
+mod respan;
 #[cfg(test)]
 mod snapshot;
 

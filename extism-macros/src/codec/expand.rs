@@ -1,7 +1,7 @@
 //! Code generation: `Encode` and `Decode` impls that delegate to extism-codec's
 //! `__private` helpers for the chosen encoding.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{DeriveInput, GenericParam, Generics, Lifetime, LifetimeParam, WherePredicate};
 
@@ -10,6 +10,7 @@ use super::validate::validate;
 use super::Encoding;
 use crate::crate_path;
 use crate::ctxt::Ctxt;
+use crate::respan::respan;
 
 /// The input lifetime of the generated `Decode<'__codec>` impl.
 pub(super) const DECODE_LIFETIME: &str = "'__codec";
@@ -99,22 +100,6 @@ fn impls(input: &DeriveInput, encoding: Encoding, codec: &TokenStream) -> TokenS
             #decode_impl
         };
     }
-}
-
-/// `tokens` with every span, in groups too, set to `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let TokenTree::Group(group) = &token {
-                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
-                respanned.set_span(span);
-                token = TokenTree::Group(respanned);
-            }
-            token.set_span(span);
-            token
-        })
-        .collect()
 }
 
 /// `generics` with `bound` added to its where clause.

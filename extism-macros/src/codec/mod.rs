@@ -36,7 +36,7 @@ impl Encoding {
     const ALL: [Encoding; 3] = [Encoding::Json, Encoding::Msgpack, Encoding::Pod];
 
     /// The accepted names, for error messages.
-    const EXPECTED: &'static str = "`json`, `msgpack` or `pod`";
+    pub(crate) const EXPECTED: &'static str = "`json`, `msgpack` or `pod`";
 
     /// How it is written in the attribute.
     pub(crate) fn name(self) -> &'static str {
@@ -49,5 +49,25 @@ impl Encoding {
 
     pub(crate) fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    /// The encoding `path` names; an unknown name is reported on `path`.
+    pub(crate) fn from_path(cx: &crate::ctxt::Ctxt, path: &syn::Path) -> Option<Self> {
+        let found = path
+            .get_ident()
+            .and_then(|ident| Self::from_name(&ident.to_string()));
+        if found.is_none() {
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "unknown encoding `{}`: expected {}",
+                    quote::ToTokens::to_token_stream(path)
+                        .to_string()
+                        .replace(' ', ""),
+                    Self::EXPECTED
+                ),
+            );
+        }
+        found
     }
 }

@@ -5,7 +5,6 @@
 //! [`Ctxt`] at their own tokens and left out of the model; rules about *combinations*
 //! (none, several, an encoding that cannot apply to the shape) belong to `validate`.
 
-use quote::ToTokens;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Data, DeriveInput, Lit, Meta, Token};
@@ -139,18 +138,7 @@ impl<'a> Input<'a> {
             }
         };
         let path = meta.path();
-        let Some(encoding) = path
-            .get_ident()
-            .and_then(|ident| Encoding::from_name(&ident.to_string()))
-        else {
-            cx.error_spanned_by(
-                path,
-                format!(
-                    "unknown encoding `{}`: expected {}",
-                    path.to_token_stream().to_string().replace(' ', ""),
-                    Encoding::EXPECTED
-                ),
-            );
+        let Some(encoding) = Encoding::from_path(cx, path) else {
             return;
         };
         match &meta {

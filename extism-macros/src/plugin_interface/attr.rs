@@ -13,7 +13,7 @@ use crate::codec::Encoding;
 use crate::ctxt::Ctxt;
 
 /// The encodings `#[codec(...)]` accepts on a method, for error messages.
-pub(super) const ENCODINGS: &str = "`json`, `msgpack` or `pod`";
+pub(super) const ENCODINGS: &str = Encoding::EXPECTED;
 
 /// What the attributes of one method ask for.
 #[derive(Default)]
@@ -220,17 +220,7 @@ impl<'a> MethodAttrs<'a> {
         }
         for meta in items {
             let path = meta.path();
-            let Some(encoding) = path
-                .get_ident()
-                .and_then(|ident| Encoding::from_name(&ident.to_string()))
-            else {
-                cx.error_spanned_by(
-                    path,
-                    format!(
-                        "unknown encoding `{}`: expected {ENCODINGS}",
-                        path.to_token_stream().to_string().replace(' ', "")
-                    ),
-                );
+            let Some(encoding) = Encoding::from_path(cx, path) else {
                 continue;
             };
             if !matches!(meta, Meta::Path(_)) {

@@ -2,7 +2,7 @@
 //! `<Trait>Plugin<P = Plugin>`, its inherent API (`new`, `from_compiled`, `check`,
 //! `plugin`, `plugin_mut`, `into_inner`) and its implementation of the trait.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -13,6 +13,7 @@ use super::validate::{validate, Call, Plan};
 use crate::codec::Encoding;
 use crate::crate_path;
 use crate::ctxt::Ctxt;
+use crate::respan::respan;
 
 /// `#[plugin_interface(args)]` on `item`: the generated code, or every error found.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
@@ -293,22 +294,6 @@ fn method(call: &Call, host: &TokenStream) -> TokenStream {
             match output #convert
         }
     }
-}
-
-/// `tokens` with every span, in groups too, set to `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let TokenTree::Group(group) = &token {
-                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
-                respanned.set_span(span);
-                token = TokenTree::Group(respanned);
-            }
-            token.set_span(span);
-            token
-        })
-        .collect()
 }
 
 /// `()`.
