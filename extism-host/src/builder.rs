@@ -230,7 +230,6 @@ impl PluginBuilder {
     /// As [`build`](Self::build).
     pub async fn build_async(self) -> Result<Plugin> {
         let (compiled, states) = CompiledPlugin::new(self)?;
-        let (store, main) = compiled.new_store_async(states).await?;
-        Ok(Plugin::new_instance(compiled, store, main))
+        compiled.instantiate_async_with(states).await
     }
 }

@@ -4,15 +4,17 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{Extern, Instance, Module, Store, UpdateDeadline};
+use wasmtime::{Extern, Instance, Module, Store};
 
 use crate::builder::PluginBuilder;
+use crate::call::{ActiveCall, CallLimits};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::guest_runtime::GuestRuntime;
 use crate::http::{HttpPolicy, HttpState};
+use crate::interrupt::{CancelState, Interruption, StoreInterrupt};
 use crate::kernel::{Kernel, KernelInstance};
-use crate::limits::{CallDeadline, MemoryLimiter};
+use crate::limits::MemoryLimiter;
 use crate::linker::{self, ImportSource, LinkPlan};
 use crate::log::LogSink;
 use crate::manifest::{Wasm, DEFAULT_MAX_HTTP_RESPONSE_BYTES, DEFAULT_MAX_VAR_BYTES};
@@ -82,7 +84,7 @@ impl CompiledPlugin {
         } = builder;
         let engine = match (engine, fuel_limit) {
             (Some(engine), _) => engine,
-            (None, Some(_)) => Engine::builder().fuel(true).build()?,
+            (None, Some(_)) => Engine::shared_fuel()?,
             (None, None) => Engine::default(),
         };
         let plugin_name = name.unwrap_or_else(|| default_name(&manifest.wasm));
@@ -213,32 +215,93 @@ impl CompiledPlugin {
     }
 
     pub(crate) fn instantiate_with(&self, states: Vec<StateInit>) -> Result<Plugin> {
-        let (store, main) = self.new_store(states)?;
-        Ok(Plugin::new_instance(self.clone(), store, main))
+        let cancel = Arc::new(CancelState::default());
+        let call = ActiveCall::begin(cancel.clone(), self.call_limits(self.inner.timeout))?;
+        let (store, main) = self.new_store(states, &call, None)?;
+        Ok(Plugin::new_instance(self.clone(), store, main, cancel))
+    }
+
+    /// What a call (or an instantiation) of this plug-in runs under.
+    pub(crate) fn call_limits(&self, timeout: Option<Duration>) -> CallLimits<'_> {
+        CallLimits {
+            plugin: &self.inner.info.name,
+            engine: &self.inner.engine,
+            timeout,
+            asyncness: self.inner.asyncness,
+            fuel: self.inner.fuel,
+        }
     }
 
     /// Makes a store with a kernel and every module instantiated and
-    /// initialised.
+    /// initialised, under `call`'s deadline and cancel state. `function` is
+    /// the export whose call needed a new instance, if any.
     pub(crate) fn new_store(
         &self,
         state_inits: Vec<StateInit>,
+        call: &ActiveCall,
+        function: Option<&str>,
     ) -> Result<(Store<StoreData>, Instance)> {
         if self.inner.asyncness {
             return Err(self.needs_async("instantiate_async / build_async"));
         }
-        crate::blocking::now_or_never(self.new_store_in(state_inits, false)).unwrap_or_else(|| {
-            Err(Error::Runtime {
-                plugin: self.name().to_string(),
-                message: "synchronous instantiation suspended".into(),
+        crate::blocking::now_or_never(self.new_store_in(state_inits, false, call, function))
+            .unwrap_or_else(|| {
+                Err(Error::Runtime {
+                    plugin: self.name().to_string(),
+                    message: "synchronous instantiation suspended".into(),
+                })
             })
-        })
     }
 
+    /// [`new_store`](Self::new_store) for async plug-ins; raced against the
+    /// call's deadline and cancel, since an async host function called by
+    /// an initialiser may await outside wasm.
     pub(crate) async fn new_store_async(
         &self,
         state_inits: Vec<StateInit>,
+        call: &ActiveCall,
+        function: Option<&str>,
     ) -> Result<(Store<StoreData>, Instance)> {
-        self.new_store_in(state_inits, self.inner.asyncness).await
+        let asyncness = self.inner.asyncness;
+        let made = self.new_store_in(state_inits, asyncness, call, function);
+        match call.interrupt().race(made).await {
+            Ok(made) => made,
+            Err(why) => Err(self.interrupted_error(why, call, function)),
+        }
+    }
+
+    /// The error of an instantiation stopped by its deadline or a cancel.
+    fn interrupted_error(
+        &self,
+        why: Interruption,
+        call: &ActiveCall,
+        function: Option<&str>,
+    ) -> Error {
+        let plugin = self.name().to_string();
+        let timeout_ms = call
+            .timeout()
+            .map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX));
+        match (why, function) {
+            (Interruption::Timeout, Some(function)) => Error::Timeout {
+                plugin,
+                function: function.to_string(),
+                timeout_ms,
+            },
+            (Interruption::Cancelled, Some(function)) => Error::Cancelled {
+                plugin,
+                function: function.to_string(),
+            },
+            (Interruption::Timeout, None) => Error::Instantiate {
+                plugin,
+                module: MAIN.to_string(),
+                cause: format!("initialisation timed out after {timeout_ms} ms"),
+            },
+            (Interruption::Cancelled, None) => Error::Instantiate {
+                plugin,
+                module: MAIN.to_string(),
+                cause: "initialisation was cancelled".into(),
+            },
+        }
     }
 
     /// The error for a synchronous API used on an async plug-in.
@@ -262,14 +325,27 @@ impl CompiledPlugin {
     /// # Errors
     /// As [`instantiate`](Self::instantiate).
     pub async fn instantiate_async(&self) -> Result<Plugin> {
-        let (store, main) = self.new_store_async(Vec::new()).await?;
-        Ok(Plugin::new_instance(self.clone(), store, main))
+        self.instantiate_async_with(Vec::new()).await
+    }
+
+    pub(crate) async fn instantiate_async_with(&self, states: Vec<StateInit>) -> Result<Plugin> {
+        let cancel = Arc::new(CancelState::default());
+        let call = ActiveCall::begin(cancel.clone(), self.call_limits(self.inner.timeout))?;
+        let (store, main) = self.new_store_async(states, &call, None).await?;
+        Ok(Plugin::new_instance(self.clone(), store, main, cancel))
+    }
+
+    /// The engine the plug-in was compiled with.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
     }
 
     async fn new_store_in(
         &self,
         state_inits: Vec<StateInit>,
         asyncness: bool,
+        call: &ActiveCall,
+        function: Option<&str>,
     ) -> Result<(Store<StoreData>, Instance)> {
         let inner = &*self.inner;
         let mut states = States::default();
@@ -279,7 +355,11 @@ impl CompiledPlugin {
         for init in state_inits {
             init(&mut states);
         }
-        let wasi = inner.wasi.as_ref().map(WasiOptions::build).transpose()?;
+        let wasi = inner
+            .wasi
+            .as_ref()
+            .map(|w| w.build(asyncness))
+            .transpose()?;
         let data = StoreData {
             info: inner.info.clone(),
             kernel: Kernel::new(),
@@ -287,7 +367,7 @@ impl CompiledPlugin {
             config: inner.config.clone(),
             wasi,
             limiter: MemoryLimiter::new(inner.max_pages),
-            deadline: CallDeadline::default(),
+            interrupt: StoreInterrupt::default(),
             log: inner.log.clone(),
             http: HttpState::new(inner.http.clone()),
             states,
@@ -297,56 +377,37 @@ impl CompiledPlugin {
         };
         let mut store = Store::new(inner.engine.wasmtime(), data);
         store.limiter(|data| &mut data.limiter);
-        let engine = inner.engine.clone();
-        store.epoch_deadline_callback(move |mut ctx| {
-            let data = ctx.data_mut();
-            Ok(match data.deadline.check() {
-                Some(_) => UpdateDeadline::Interrupt,
-                // An async call gives its thread back to the executor every
-                // slice, so a long-running plug-in never holds a worker.
-                None if data.async_call => {
-                    engine
-                        .timer()
-                        .schedule(std::time::Instant::now() + crate::timer::YIELD_SLICE);
-                    UpdateDeadline::Yield(1)
-                }
-                None => UpdateDeadline::Continue(1),
-            })
-        });
-        store.set_epoch_deadline(1);
-        if let Some(fuel) = inner.fuel {
-            let _ = store.set_fuel(fuel);
+        crate::interrupt::install_epoch_callback(&mut store, inner.engine.clone());
+        // Start functions and guest initialisation run under the call's
+        // deadline and cancel state too: a hostile module must not hang the
+        // host while it is being created.
+        if let Some(why) = call.enter(&mut store, function.map(Arc::from), None) {
+            return Err(self.interrupted_error(why, call, function));
         }
-        // Start functions and guest initialisation run under the call
-        // timeout too: a hostile module must not hang the host while it is
-        // being created.
-        if let Some(timeout) = inner.timeout {
-            let deadline = std::time::Instant::now() + timeout;
-            store.data_mut().deadline.deadline = Some(deadline);
-            inner.engine.timer().schedule(deadline);
-        }
-        let instantiate_error = |module: &str, e: wasmtime::Error| Error::Instantiate {
-            plugin: inner.info.name.to_string(),
-            module: module.to_string(),
-            cause: match inner.timeout {
-                Some(t)
-                    if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) =>
-                {
-                    format!("initialisation timed out after {} ms", t.as_millis())
-                }
-                _ => format!("{e:#}"),
-            },
-        };
+        let instantiate_error =
+            |module: &str, e: wasmtime::Error, store: &Store<StoreData>| match store
+                .data()
+                .interrupt
+                .fired
+            {
+                Some(why) => self.interrupted_error(why, call, function),
+                None => Error::Instantiate {
+                    plugin: inner.info.name.to_string(),
+                    module: module.to_string(),
+                    cause: format!("{e:#}"),
+                },
+            };
         let kernel = if asyncness {
             inner.engine.kernel().instantiate_async(&mut store).await
         } else {
             inner.engine.kernel().instantiate(&mut store)
         }
-        .map_err(|e| instantiate_error("extism:host/env", e))?;
+        .map_err(|e| instantiate_error("extism:host/env", e, &store))?;
         let handles = KernelInstance::new(&mut store, &kernel).ok_or_else(|| {
             instantiate_error(
                 "extism:host/env",
                 wasmtime::Error::msg("kernel exports missing"),
+                &store,
             )
         })?;
         store.data_mut().kernel.instance = Some(handles);
@@ -368,6 +429,7 @@ impl CompiledPlugin {
                     instantiate_error(
                         &linked.name,
                         wasmtime::Error::msg("an import resolved at load time is missing"),
+                        &store,
                     )
                 })?;
                 imports.push(found);
@@ -377,7 +439,7 @@ impl CompiledPlugin {
             } else {
                 Instance::new(&mut store, &linked.module, &imports)
             }
-            .map_err(|e| instantiate_error(&linked.name, e))?;
+            .map_err(|e| instantiate_error(&linked.name, e, &store))?;
             let runtime = if linked.name == MAIN {
                 inner.runtime
             } else {
@@ -386,11 +448,18 @@ impl CompiledPlugin {
             runtime
                 .initialize(&mut store, &instance, asyncness)
                 .await
-                .map_err(|e| instantiate_error(&linked.name, e))?;
+                .map_err(|e| instantiate_error(&linked.name, e, &store))?;
             instances.push(instance);
         }
         store.data_mut().limiter.start_counting();
-        store.data_mut().deadline.deadline = None;
+        // An initialiser that overran its deadline without an epoch check
+        // noticing (blocked in a host function) still fails.
+        if let Some(why) = store.data_mut().interrupt.check() {
+            return Err(self.interrupted_error(why, call, function));
+        }
+        let data = store.data_mut();
+        data.interrupt.deadline = None;
+        data.function = None;
         let main = instances
             .pop()
             .ok_or_else(|| Error::Manifest("no main module".into()))?;

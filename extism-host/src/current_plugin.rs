@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use wasmtime::Caller;
 
 use crate::error::HostError;
+use crate::interrupt::CallInterrupt;
 use crate::kernel;
 use crate::log::LogLevel;
 use crate::store::StoreData;
@@ -49,6 +50,14 @@ impl<'a> CurrentPlugin<'a> {
     /// The export being called, if a call is running.
     pub fn function_name(&self) -> Option<&str> {
         self.caller.data().function.as_deref()
+    }
+
+    /// The running call's deadline and cancellation: a host function that
+    /// waits for anything should wait through it, so that `timeout_ms` and
+    /// [`CancelHandle::cancel`](crate::CancelHandle::cancel) reach the call
+    /// while it waits (see [`CallInterrupt`]).
+    pub fn interrupt(&self) -> CallInterrupt {
+        self.caller.data().interrupt.signal()
     }
 
     /// Allocates a block of `len` bytes in the kernel memory.

@@ -144,7 +144,7 @@ impl EngineBuilder {
         let kernel = Linker::new(&wasmtime)
             .instantiate_pre(&kernel_module)
             .map_err(kernel_error)?;
-        let timer = Timer::new(wasmtime.clone());
+        let timer = Timer::new(&wasmtime);
         Ok(Engine {
             inner: Arc::new(EngineInner {
                 modules: Mutex::new(ModuleCache::default()),
@@ -236,6 +236,25 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // The cache is only ever read or appended to whole: a panic cannot leave
     // it half-updated.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Engine {
+    /// The process-wide engine that counts fuel, for plug-ins given a fuel
+    /// limit without an engine of their own: they share its kernel, module
+    /// cache and timer thread as the others share the default engine's.
+    pub(crate) fn shared_fuel() -> Result<Engine> {
+        static SHARED: OnceLock<Engine> = OnceLock::new();
+        if let Some(engine) = SHARED.get() {
+            return Ok(engine.clone());
+        }
+        let engine = EngineBuilder::default().fuel(true).build()?;
+        Ok(SHARED.get_or_init(|| engine).clone())
+    }
+
+    /// Whether two handles are the same engine.
+    pub fn same(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
 }
 
 impl Default for Engine {

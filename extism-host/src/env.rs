@@ -138,6 +138,7 @@ fn log(
 pub(crate) fn add_to_linker(
     linker: &mut Linker<StoreData>,
     namespace: &str,
+    asyncness: bool,
 ) -> wasmtime::Result<()> {
     linker.func_wrap(
         namespace,
@@ -177,13 +178,27 @@ pub(crate) fn add_to_linker(
         "get_log_level",
         |caller: Caller<'_, StoreData>| caller.data().log.threshold().abi_value(),
     )?;
-    linker.func_wrap(
-        namespace,
-        "http_request",
-        |caller: Caller<'_, StoreData>, request: i64, body: i64| {
-            crate::http::http_request(caller, request as u64, body as u64).map(|o| o as i64)
-        },
-    )?;
+    if asyncness {
+        linker.func_wrap_async(
+            namespace,
+            "http_request",
+            |caller: Caller<'_, StoreData>, (request, body): (i64, i64)| {
+                Box::new(async move {
+                    crate::http::http_request_async(caller, request as u64, body as u64)
+                        .await
+                        .map(|o| o as i64)
+                })
+            },
+        )?;
+    } else {
+        linker.func_wrap(
+            namespace,
+            "http_request",
+            |caller: Caller<'_, StoreData>, request: i64, body: i64| {
+                crate::http::http_request(caller, request as u64, body as u64).map(|o| o as i64)
+            },
+        )?;
+    }
     linker.func_wrap(
         namespace,
         "http_status_code",

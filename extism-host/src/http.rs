@@ -3,7 +3,9 @@
 //!
 //! Every request, and every redirect it follows, is checked against the
 //! manifest's `allowed_hosts`; the response body is capped at
-//! `max_http_response_bytes`; and a request never outlives the call's deadline.
+//! `max_http_response_bytes`; and a request, redirects included, never
+//! outlives the call's deadline or a cancel: the exchange runs on a thread of
+//! its own, and the call waits for it through its `CallInterrupt`.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -14,6 +16,7 @@ use serde::Deserialize;
 use wasmtime::Caller;
 
 use crate::env::{env_error, EnvErrorKind};
+use crate::interrupt::{CallInterrupt, Interruption};
 use crate::kernel;
 use crate::manifest::WasmRequest;
 use crate::store::StoreData;
@@ -124,14 +127,41 @@ fn http_error(message: impl Into<String>) -> wasmtime::Error {
     env_error("http_request", EnvErrorKind::Http(message.into()))
 }
 
+/// `http_request` for synchronous plug-ins: the exchange runs on a thread of
+/// its own while the call's thread waits for it, its deadline or a cancel.
 pub(crate) fn http_request(
     mut caller: Caller<'_, StoreData>,
     request: u64,
     body: u64,
 ) -> wasmtime::Result<u64> {
+    let (interrupt, exchange) = start(&mut caller, request, body)?;
+    let response = interrupt.block_on(exchange);
+    finish(caller, request, body, response)
+}
+
+/// `http_request` for async plug-ins: the exchange runs on a thread of its
+/// own while the call's task awaits it, never holding the executor.
+pub(crate) async fn http_request_async(
+    mut caller: Caller<'_, StoreData>,
+    request: u64,
+    body: u64,
+) -> wasmtime::Result<u64> {
+    let (interrupt, exchange) = start(&mut caller, request, body)?;
+    let response = interrupt.race(exchange).await;
+    finish(caller, request, body, response)
+}
+
+type Exchange = crate::blocking::Offloaded<wasmtime::Result<Response>>;
+
+/// Reads and checks the plug-in's request and starts the exchange.
+fn start(
+    caller: &mut Caller<'_, StoreData>,
+    request: u64,
+    body: u64,
+) -> wasmtime::Result<(CallInterrupt, Exchange)> {
     caller.data_mut().http.status = 0;
     caller.data_mut().http.headers = None;
-    let request_bytes = kernel::block(&caller, request, "HTTP request")
+    let request_bytes = kernel::block(&*caller, request, "HTTP request")
         .map_err(|e| env_error("http_request", EnvErrorKind::Kernel(e)))?;
     let parsed: PluginRequest = serde_json::from_slice(request_bytes)
         .map_err(|e| http_error(format!("invalid HTTP request JSON: {e}")))?;
@@ -142,15 +172,41 @@ pub(crate) fn http_request(
     if !policy.allows(&url) {
         return Err(http_error(format!("HTTP request to {url} is not allowed")));
     }
-    let body_bytes = kernel::block(&caller, body, "HTTP request body")
+    let body_bytes = kernel::block(&*caller, body, "HTTP request body")
         .map_err(|e| env_error("http_request", EnvErrorKind::Kernel(e)))?
         .to_vec();
-    let deadline = caller.data().deadline.deadline;
-    let timeout = match deadline {
-        Some(deadline) => Some(deadline.saturating_duration_since(Instant::now())),
-        None => policy.default_timeout,
+    let interrupt = caller.data().interrupt.signal();
+    if let Some(why) = interrupt.interrupted() {
+        return Err(crate::interrupt::stop(caller.data_mut(), why));
+    }
+    // One budget for the whole exchange, every redirect included: the
+    // call's deadline, or the host's cap on a request when it has none.
+    let deadline = interrupt.deadline().or_else(|| {
+        policy
+            .default_timeout
+            .and_then(crate::timer::deadline_after)
+    });
+    let hops = interrupt.clone();
+    let exchange = crate::blocking::offload("extism-host-http", move || {
+        send(&policy, &parsed, body_bytes, deadline, &hops)
+    })
+    .map_err(|e| http_error(format!("cannot start the HTTP request: {e}")))?;
+    Ok((interrupt, exchange))
+}
+
+/// Hands the response to the plug-in, or stops the call if it was
+/// interrupted while waiting.
+fn finish(
+    mut caller: Caller<'_, StoreData>,
+    request: u64,
+    body: u64,
+    response: Result<wasmtime::Result<Response>, Interruption>,
+) -> wasmtime::Result<u64> {
+    let response = match response {
+        Ok(response) => response?,
+        Err(why) => return Err(crate::interrupt::stop(caller.data_mut(), why)),
     };
-    let response = send(&policy, &parsed, body_bytes, timeout)?;
+    let policy = caller.data().http.policy.clone();
     let result = kernel::write_new(&mut caller, &response.body)?;
     let state = &mut caller.data_mut().http;
     state.status = response.status;
@@ -162,11 +218,15 @@ pub(crate) fn http_request(
     Ok(result)
 }
 
+/// The exchange, redirects included, within `deadline`; stops between hops
+/// when the call is interrupted (the waiting call has stopped already then,
+/// this only ends the work early).
 fn send(
     policy: &HttpPolicy,
     request: &PluginRequest,
     mut body: Vec<u8>,
-    timeout: Option<Duration>,
+    deadline: Option<Instant>,
+    interrupt: &CallInterrupt,
 ) -> wasmtime::Result<Response> {
     let mut url = url::Url::parse(&request.url)
         .map_err(|e| http_error(format!("invalid URL `{}`: {e}", request.url)))?;
@@ -175,21 +235,25 @@ fn send(
         .as_deref()
         .unwrap_or("GET")
         .to_ascii_uppercase();
-    if timeout == Some(Duration::ZERO) {
-        return Err(http_error(format!(
-            "HTTP request to {url}: the call's time is up"
-        )));
-    }
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(timeout)
-        .build()
-        .into();
     for _ in 0..=MAX_REDIRECTS {
+        if let Some(why) = interrupt.interrupted() {
+            return Err(http_error(format!("HTTP request to {url} stopped: {why}")));
+        }
+        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if timeout.is_some_and(|t| t.is_zero()) {
+            return Err(http_error(format!(
+                "HTTP request to {url}: the request's time is up"
+            )));
+        }
         if !policy.allows(&url) {
             return Err(http_error(format!("HTTP request to {url} is not allowed")));
         }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(timeout)
+            .build()
+            .into();
         let mut builder = ureq::http::Request::builder()
             .method(method.as_str())
             .uri(url.as_str());

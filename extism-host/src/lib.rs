@@ -34,6 +34,7 @@ pub mod __private;
 
 mod blocking;
 mod builder;
+mod call;
 mod compiled;
 mod context;
 mod current_plugin;
@@ -44,6 +45,7 @@ mod guest_runtime;
 mod host_function;
 mod http;
 mod interface;
+mod interrupt;
 mod kernel;
 mod limits;
 mod linker;
@@ -64,12 +66,13 @@ pub use current_plugin::{CurrentPlugin, TakenState};
 pub use engine::{Engine, EngineBuilder, Pooling};
 pub use error::{Error, HostError, MistypedExport, Result};
 pub use host_function::{HostFunction, IntoHostFn, ValType, PTR, USER_NAMESPACE};
+pub use interrupt::{CallInterrupt, CancelHandle, Interruption};
 pub use log::{LogLevel, Logger};
 pub use manifest::{
     Manifest, MemoryOptions, Wasm, WasmMeta, WasmRequest, DEFAULT_MAX_HTTP_RESPONSE_BYTES,
     DEFAULT_MAX_VAR_BYTES,
 };
-pub use plugin::{CancelHandle, Plugin};
+pub use plugin::Plugin;
 pub use pool::{Pool, PoolBuilder, PoolMetrics, PooledPlugin};
 
 /// Encodings of values that cross the boundary (the `extism-codec` crate).

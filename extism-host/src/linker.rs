@@ -61,13 +61,15 @@ pub(crate) fn build_linker(
         message: format!("cannot define host functions: {e}"),
     };
     kernel::add_to_linker(&mut linker, KERNEL_NAMESPACE).map_err(runtime_error)?;
-    crate::env::add_to_linker(&mut linker, KERNEL_NAMESPACE).map_err(runtime_error)?;
-    if wasi && asyncness {
-        wasmtime_wasi::p1::add_to_linker_async(&mut linker, StoreData::wasi_mut)
-            .map_err(runtime_error)?;
-    } else if wasi {
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, StoreData::wasi_mut)
-            .map_err(runtime_error)?;
+    crate::env::add_to_linker(&mut linker, KERNEL_NAMESPACE, asyncness).map_err(runtime_error)?;
+    if wasi {
+        if asyncness {
+            wasmtime_wasi::p1::add_to_linker_async(&mut linker, StoreData::wasi_mut)
+        } else {
+            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, StoreData::wasi_mut)
+        }
+        .and_then(|()| crate::wasi::shadow_poll_oneoff(&mut linker, asyncness))
+        .map_err(runtime_error)?;
     }
     let mut seen = HashSet::new();
     for f in functions {

@@ -1,10 +1,72 @@
 //! Turning what wasmtime reports at the end of a call into this crate's
 //! [`Error`], the way the reference runtime decides a call's outcome.
 
+use crate::call::CallReport;
 use crate::env::{EnvError, EnvErrorKind};
 use crate::error::Error;
 use crate::host_function::HostFunctionFailure;
-use crate::limits::{Interruption, MemoryLimitExceeded};
+use crate::interrupt::Interruption;
+use crate::limits::MemoryLimitExceeded;
+
+/// A call that ran to its end, whatever the end was.
+pub(crate) struct Finished<'a> {
+    pub(crate) plugin: &'a str,
+    pub(crate) function: &'a str,
+    /// The text of the error block, if the plug-in set one.
+    pub(crate) error_text: Option<String>,
+    pub(crate) report: CallReport,
+    pub(crate) timeout: Option<std::time::Duration>,
+    pub(crate) fuel: Option<u64>,
+}
+
+/// The outcome of a call: its wasm result (the export's return code, or what
+/// stopped it) and what its [`ActiveCall`](crate::call::ActiveCall) saw.
+pub(crate) fn of_call(cx: Finished<'_>, result: wasmtime::Result<i32>) -> Result<(), Error> {
+    let failed = |error: wasmtime::Error, error_text: Option<String>| {
+        from_wasmtime(
+            FailedCall {
+                plugin: cx.plugin,
+                function: cx.function,
+                error_text,
+                interruption: cx.report.fired,
+                timeout_ms: cx
+                    .timeout
+                    .map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
+                fuel: cx.fuel.unwrap_or(0),
+            },
+            error,
+        )
+    };
+    if cx.report.fired.is_some() {
+        // Cancelled or out of time, even if the wasm returned meanwhile.
+        return Err(failed(wasmtime::Trap::Interrupt.into(), cx.error_text));
+    }
+    match result {
+        Ok(0) if cx.error_text.is_none() => Ok(()),
+        Ok(code) => Err(match cx.error_text {
+            Some(message) => Error::Plugin {
+                plugin: cx.plugin.to_string(),
+                function: cx.function.to_string(),
+                message,
+                code,
+            },
+            None => Error::ExitCode {
+                plugin: cx.plugin.to_string(),
+                function: cx.function.to_string(),
+                code,
+            },
+        }),
+        // WASI `proc_exit(0)` is a successful return.
+        Err(e)
+            if cx.error_text.is_none()
+                && e.downcast_ref::<wasmtime_wasi::I32Exit>()
+                    .is_some_and(|x| x.0 == 0) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(failed(e, cx.error_text)),
+    }
+}
 
 /// Context for one failed call.
 pub(crate) struct FailedCall<'a> {

@@ -1,20 +1,21 @@
 //! A plug-in instance and its calls.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustc_hash::FxHashMap;
 use wasmtime::{Instance, Store, TypedFunc};
 
 use crate::builder::PluginBuilder;
+use crate::call::ActiveCall;
 use crate::compiled::CompiledPlugin;
 use crate::context::CallContext;
 use crate::error::{Error, Result};
 use crate::host_function::HostFunction;
+use crate::interrupt::{CancelHandle, CancelState};
 use crate::kernel;
-use crate::limits::CancelState;
 use crate::manifest::Manifest;
-use crate::outcome::{self, FailedCall};
+use crate::outcome::{self, FailedCall, Finished};
 use crate::store::StoreData;
 
 /// A plug-in instance: its own memory, vars and kernel, ready to call.
@@ -45,6 +46,8 @@ pub struct Plugin {
     fuel_consumed: Option<u64>,
     /// Calls made on this instance (pools retire instances by it).
     calls: u64,
+    /// Shared with the instance's cancel handles; outlives re-instantiation.
+    cancel: Arc<CancelState>,
 }
 
 /// Work left for the start of the next call.
@@ -70,44 +73,6 @@ enum ExportFunc {
     Unit(TypedFunc<(), ()>),
 }
 
-/// Stops a running call of a plug-in from another thread.
-///
-/// ```no_run
-/// # use extism_host::{Manifest, Plugin, Wasm};
-/// # let mut plugin = Plugin::new(Manifest::new([Wasm::file("loop.wasm")]), [], false)?;
-/// let cancel = plugin.cancel_handle();
-/// std::thread::spawn(move || {
-///     std::thread::sleep(std::time::Duration::from_millis(100));
-///     cancel.cancel();
-/// });
-/// assert!(matches!(
-///     plugin.call_bytes("infinite_loop", b""),
-///     Err(extism_host::Error::Cancelled { .. })
-/// ));
-/// # Ok::<(), extism_host::Error>(())
-/// ```
-#[derive(Clone)]
-pub struct CancelHandle {
-    state: Arc<CancelState>,
-    engine: wasmtime::EngineWeak,
-}
-
-impl CancelHandle {
-    /// Stops the call running now, if any: it fails with
-    /// [`Error::Cancelled`]. Returns whether a call was running. Calls made
-    /// afterwards run normally. A call blocked inside a host function (an
-    /// HTTP request, say) stops when it returns to wasm.
-    pub fn cancel(&self) -> bool {
-        let cancelled = self.state.cancel();
-        if cancelled {
-            if let Some(engine) = self.engine.upgrade() {
-                engine.increment_epoch();
-            }
-        }
-        cancelled
-    }
-}
-
 impl Plugin {
     /// Creates a plug-in from a manifest with host functions, with or without
     /// WASI; [`PluginBuilder`] has every other option.
@@ -129,6 +94,7 @@ impl Plugin {
         compiled: CompiledPlugin,
         store: Store<StoreData>,
         main: Instance,
+        cancel: Arc<CancelState>,
     ) -> Self {
         let timeout = compiled.inner.timeout;
         Plugin {
@@ -140,6 +106,7 @@ impl Plugin {
             timeout,
             fuel_consumed: None,
             calls: 0,
+            cancel,
         }
     }
 
@@ -350,149 +317,103 @@ impl Plugin {
         context: Option<CallContext>,
         asyncness: bool,
     ) -> Result<(u64, u64)> {
-        match self.pending {
-            Pending::Nothing => {}
-            Pending::Reset => self.reinstantiate(false, asyncness).await?,
-            Pending::Recycle => self.reinstantiate(true, asyncness).await?,
-        }
+        // The call owns its deadline and cancel state from here on, through
+        // every phase below.
+        let call = ActiveCall::begin(self.cancel.clone(), self.compiled.call_limits(self.timeout))?;
+        self.prepare(&call, name, asyncness).await?;
         let export = self.export(name)?;
         self.calls += 1;
-        let inner = &self.compiled.inner;
         // Until the call has finished, assume it will not: an async call whose
         // future is dropped (or a host function that panics) leaves the guest
         // stopped half-way, and the next call must not run on that state.
-        if inner.recycle_after_trap {
+        let recycle = self.compiled.inner.recycle_after_trap;
+        if recycle {
             self.pending = Pending::Recycle;
         }
-        let plugin = inner.info.name.clone();
-        let cx_error = |e: wasmtime::Error, store: &Store<StoreData>| {
-            outcome::from_wasmtime(
-                FailedCall {
-                    plugin: &plugin,
-                    function: name,
-                    error_text: None,
-                    interruption: store.data().deadline.fired,
-                    timeout_ms: 0,
-                    fuel: inner.fuel.unwrap_or(0),
-                },
-                e,
-            )
+        self.load_input(name, input)?;
+        let result = match call.enter(&mut self.store, Some(export.name.clone()), context) {
+            Some(_) => Err(wasmtime::Trap::Interrupt.into()),
+            None => self.run(&export.func, &call, asyncness).await,
         };
-        kernel::reset(&mut self.store).map_err(|e| cx_error(e, &self.store))?;
-        kernel::load_input(&mut self.store, input).map_err(|e| cx_error(e, &self.store))?;
-
-        // The epoch deadline is armed before the call is marked running and
-        // before its own deadline is scheduled: a tick (timeout or cancel)
-        // that comes after either is then never lost.
-        self.store.set_epoch_deadline(1);
-        let data = self.store.data_mut();
-        data.context = context;
-        data.function = Some(export.name.clone());
-        data.deadline.fired = None;
-        data.deadline.cancel.begin_call();
-        data.async_call = asyncness;
-        let timeout = self.timeout;
-        if let Some(timeout) = timeout {
-            let deadline = Instant::now() + timeout;
-            data.deadline.deadline = Some(deadline);
-            inner.engine.timer().schedule(deadline);
-        }
-        if asyncness {
-            inner
-                .engine
-                .timer()
-                .schedule(Instant::now() + crate::timer::YIELD_SLICE);
-        }
-        if let Some(fuel) = inner.fuel {
-            // A fresh budget for every call.
-            let _ = self.store.set_fuel(fuel);
-        }
-
-        let result = match (&export.func, asyncness) {
-            (ExportFunc::Code(f), false) => f.call(&mut self.store, ()),
-            (ExportFunc::Unit(f), false) => f.call(&mut self.store, ()).map(|()| 0),
-            (func, true) => {
-                let deadline = self.store.data().deadline.deadline;
-                let cancel = self.store.data().deadline.cancel.clone();
-                let call = async {
-                    match func {
-                        ExportFunc::Code(f) => f.call_async(&mut self.store, ()).await,
-                        ExportFunc::Unit(f) => f.call_async(&mut self.store, ()).await.map(|()| 0),
-                    }
-                };
-                match crate::limits::interruptible(call, deadline, &cancel).await {
-                    Ok(result) => result,
-                    Err(interruption) => {
-                        self.store.data_mut().deadline.fired = Some(interruption);
-                        Err(wasmtime::Trap::Interrupt.into())
-                    }
-                }
-            }
-        };
-
-        let data = self.store.data_mut();
-        data.context = None;
-        data.async_call = false;
-        data.deadline.cancel.end_call();
-        // A host function that failed because the call's time ran out (an
-        // HTTP request cut short) is a timeout too.
-        let deadline = data.deadline.deadline.take();
-        if let Some(deadline) = deadline {
-            if result.is_err() && data.deadline.fired.is_none() && Instant::now() >= deadline {
-                data.deadline.fired = Some(crate::limits::Interruption::Timeout);
-            }
-        }
-        data.function = None;
-        if let Some(fuel) = inner.fuel {
-            self.fuel_consumed = self
-                .store
-                .get_fuel()
-                .ok()
-                .map(|left| fuel.saturating_sub(left));
-        }
+        let report = call.leave(&mut self.store);
+        self.fuel_consumed = report.fuel_consumed;
         self.pending = if name == "_start" {
             Pending::Reset
-        } else if result.is_err() && inner.recycle_after_trap {
+        } else if result.is_err() && recycle {
             Pending::Recycle
         } else {
             Pending::Nothing
         };
         let error_text = self.error_text();
-        match result {
-            Ok(0) if error_text.is_none() => Ok(self.store.data().kernel.output()),
-            Ok(code) => Err(match error_text {
-                Some(message) => Error::Plugin {
-                    plugin: plugin.to_string(),
-                    function: name.to_string(),
-                    message,
-                    code,
+        outcome::of_call(
+            Finished {
+                plugin: self.name(),
+                function: name,
+                error_text,
+                report,
+                timeout: self.timeout,
+                fuel: self.compiled.inner.fuel,
+            },
+            result,
+        )
+        .map(|()| self.store.data().kernel.output())
+    }
+
+    /// The work left by the last call (a fresh instance after `_start` or a
+    /// trap), done under this call's deadline and cancel state.
+    async fn prepare(&mut self, call: &ActiveCall, name: &str, asyncness: bool) -> Result<()> {
+        match self.pending {
+            Pending::Nothing => Ok(()),
+            Pending::Reset => self.reinstantiate(false, asyncness, call, name).await,
+            Pending::Recycle => self.reinstantiate(true, asyncness, call, name).await,
+        }
+    }
+
+    /// An empty kernel holding `input`.
+    fn load_input(&mut self, name: &str, input: &[u8]) -> Result<()> {
+        let loaded = kernel::reset(&mut self.store)
+            .and_then(|()| kernel::load_input(&mut self.store, input));
+        loaded.map_err(|e| {
+            outcome::from_wasmtime(
+                FailedCall {
+                    plugin: self.name(),
+                    function: name,
+                    error_text: None,
+                    interruption: None,
+                    timeout_ms: 0,
+                    fuel: 0,
                 },
-                None => Error::ExitCode {
-                    plugin: plugin.to_string(),
-                    function: name.to_string(),
-                    code,
-                },
-            }),
-            Err(e) => {
-                // WASI `proc_exit(0)` is a successful return.
-                if error_text.is_none()
-                    && e.downcast_ref::<wasmtime_wasi::I32Exit>()
-                        .is_some_and(|x| x.0 == 0)
-                {
-                    return Ok(self.store.data().kernel.output());
-                }
-                Err(outcome::from_wasmtime(
-                    FailedCall {
-                        plugin: &plugin,
-                        function: name,
-                        error_text,
-                        interruption: self.store.data().deadline.fired,
-                        timeout_ms: timeout.map_or(0, |t| t.as_millis() as u64),
-                        fuel: inner.fuel.unwrap_or(0),
-                    },
-                    e,
-                ))
+                e,
+            )
+        })
+    }
+
+    /// Runs the export; an async call is raced against its deadline and
+    /// cancel handle, since epoch interruption acts only while wasm runs.
+    async fn run(
+        &mut self,
+        func: &ExportFunc,
+        call: &ActiveCall,
+        asyncness: bool,
+    ) -> wasmtime::Result<i32> {
+        if !asyncness {
+            return match func {
+                ExportFunc::Code(f) => f.call(&mut self.store, ()),
+                ExportFunc::Unit(f) => f.call(&mut self.store, ()).map(|()| 0),
+            };
+        }
+        let store = &mut self.store;
+        let wasm = async {
+            match func {
+                ExportFunc::Code(f) => f.call_async(&mut *store, ()).await,
+                ExportFunc::Unit(f) => f.call_async(&mut *store, ()).await.map(|()| 0),
             }
+        };
+        match call.interrupt().race(wasm).await {
+            Ok(result) => result,
+            // Dropping the call's future unwound the guest (wasmtime resumes
+            // its fiber with an error): the instance is recycled.
+            Err(why) => Err(crate::interrupt::stop(self.store.data_mut(), why)),
         }
     }
 
@@ -510,16 +431,23 @@ impl Plugin {
     }
 
     /// A fresh store and instance from the compiled plug-in. The host's
-    /// states and cancel handles move over; vars too when `keep_vars`.
-    async fn reinstantiate(&mut self, keep_vars: bool, asyncness: bool) -> Result<()> {
+    /// states move over; vars too when `keep_vars`.
+    async fn reinstantiate(
+        &mut self,
+        keep_vars: bool,
+        asyncness: bool,
+        call: &ActiveCall,
+        name: &str,
+    ) -> Result<()> {
         let (mut store, main) = if asyncness {
-            self.compiled.new_store_async(Vec::new()).await?
+            self.compiled
+                .new_store_async(Vec::new(), call, Some(name))
+                .await?
         } else {
-            self.compiled.new_store(Vec::new())?
+            self.compiled.new_store(Vec::new(), call, Some(name))?
         };
         let (new, old) = (store.data_mut(), self.store.data_mut());
         std::mem::swap(&mut new.states, &mut old.states);
-        new.deadline.cancel = old.deadline.cancel.clone();
         if keep_vars {
             std::mem::swap(&mut new.vars, &mut old.vars);
         }
@@ -549,7 +477,7 @@ impl Plugin {
     /// A handle that cancels this plug-in's running call from any thread.
     pub fn cancel_handle(&self) -> CancelHandle {
         CancelHandle {
-            state: self.store.data().deadline.cancel.clone(),
+            state: self.cancel.clone(),
             engine: self.compiled.inner.engine.wasmtime().weak(),
         }
     }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use crate::interrupt::StoreInterrupt;
 use crate::kernel::Kernel;
-use crate::limits::{CallDeadline, MemoryLimiter};
+use crate::limits::MemoryLimiter;
 use crate::log::LogSink;
 use crate::vars::Vars;
 
@@ -24,9 +25,9 @@ pub(crate) struct StoreData {
     pub(crate) kernel: Kernel,
     pub(crate) vars: Vars,
     pub(crate) config: Arc<BTreeMap<String, String>>,
-    pub(crate) wasi: Option<wasmtime_wasi::p1::WasiP1Ctx>,
+    pub(crate) wasi: Option<crate::wasi::WasiState>,
     pub(crate) limiter: MemoryLimiter,
-    pub(crate) deadline: CallDeadline,
+    pub(crate) interrupt: StoreInterrupt,
     pub(crate) log: LogSink,
     pub(crate) http: crate::http::HttpState,
     pub(crate) states: States,
@@ -42,9 +43,11 @@ impl StoreData {
     pub(crate) fn wasi_mut(&mut self) -> &mut wasmtime_wasi::p1::WasiP1Ctx {
         // The linker defines WASI functions only for plug-ins built with WASI
         // on, and those stores always have a context.
-        self.wasi
+        &mut self
+            .wasi
             .as_mut()
             .expect("WASI functions are linked only into stores with a WASI context")
+            .ctx
     }
 }
 
@@ -95,7 +98,7 @@ impl StoreData {
             config: Arc::default(),
             wasi: None,
             limiter: MemoryLimiter::new(None),
-            deadline: CallDeadline::default(),
+            interrupt: StoreInterrupt::default(),
             log: LogSink::default(),
             http: crate::http::HttpState::new(Arc::new(policy)),
             states: States::default(),

@@ -139,15 +139,18 @@ impl Pool {
     /// [`Error::PoolTimeout`] when none became free in time; instantiation
     /// errors when a new instance had to be created.
     pub fn get(&self, timeout: Duration) -> Result<PooledPlugin> {
-        let deadline = Instant::now() + timeout;
+        // `None`: no limit (`Duration::MAX`).
+        let deadline = crate::timer::deadline_after(timeout);
         let grant = match self.try_grant() {
             Ok(grant) => grant,
             Err(ticket) => {
                 self.inner.metrics.waits.fetch_add(1, Ordering::Relaxed);
-                let remaining = || {
-                    deadline
+                let remaining = || match deadline {
+                    Some(deadline) => deadline
                         .checked_duration_since(Instant::now())
-                        .filter(|left| !left.is_zero())
+                        .filter(|left| !left.is_zero()),
+                    // Parked until a grant comes; woken now and then anyway.
+                    None => Some(Duration::from_secs(3600)),
                 };
                 match self.inner.handoff.wait(ticket, remaining) {
                     Some(grant) => grant,
@@ -278,7 +281,9 @@ impl Pool {
 /// runtime: the shared wake-up thread of `timer.rs` wakes the task at the
 /// deadline.
 async fn with_timeout<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
-    let deadline = Instant::now() + timeout;
+    let Some(deadline) = crate::timer::deadline_after(timeout) else {
+        return Some(future.await);
+    };
     let mut future = std::pin::pin!(future);
     let mut timer = crate::timer::WakeAt::default();
     std::future::poll_fn(move |cx| {
@@ -288,7 +293,11 @@ async fn with_timeout<F: Future>(future: F, timeout: Duration) -> Option<F::Outp
         if Instant::now() >= deadline {
             return Poll::Ready(None);
         }
-        timer.arm(deadline, cx.waker());
+        if timer.arm(deadline, cx.waker()).is_err() {
+            // No wake-up thread can be started: poll again rather than
+            // miss the deadline.
+            cx.waker().wake_by_ref();
+        }
         Poll::Pending
     })
     .await

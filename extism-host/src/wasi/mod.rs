@@ -1,7 +1,13 @@
 //! WASI preview 1 for plug-ins that import it, with the manifest's
-//! `allowed_paths` as the only directories they can see.
+//! `allowed_paths` as the only directories they can see, and clocks that
+//! wait through the call's deadline and cancel state (`poll.rs`).
+
+mod poll;
 
 use std::path::PathBuf;
+use std::time::Instant;
+
+pub(crate) use poll::shadow_poll_oneoff;
 
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
@@ -64,10 +70,14 @@ impl WasiOptions {
         })
     }
 
-    /// A fresh context for one instance.
-    pub(crate) fn build(&self) -> Result<wasmtime_wasi::p1::WasiP1Ctx> {
+    /// A fresh context for one instance. Async plug-ins do their file I/O
+    /// off the executor's threads; sync ones on the calling thread.
+    pub(crate) fn build(&self, asyncness: bool) -> Result<WasiState> {
         let mut builder = WasiCtxBuilder::new();
-        builder.allow_blocking_current_thread(true);
+        builder.allow_blocking_current_thread(!asyncness);
+        let clock = poll::GuestClock::new();
+        let origin = clock.origin();
+        builder.monotonic_clock(clock);
         if self.inherit_stdio {
             builder.inherit_stdout().inherit_stderr();
         }
@@ -86,6 +96,19 @@ impl WasiOptions {
                     ))
                 })?;
         }
-        Ok(builder.build_p1())
+        Ok(WasiState {
+            ctx: builder.build_p1(),
+            clock_origin: origin,
+            original_poll: None,
+        })
     }
+}
+
+/// An instance's WASI: wasmtime-wasi's context and what `poll.rs` adds.
+pub(crate) struct WasiState {
+    pub(crate) ctx: wasmtime_wasi::p1::WasiP1Ctx,
+    /// Time zero of the guest's monotonic clock.
+    pub(crate) clock_origin: Instant,
+    /// wasmtime-wasi's own `poll_oneoff` in this store, once needed.
+    pub(crate) original_poll: Option<wasmtime::Func>,
 }
