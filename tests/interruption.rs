@@ -41,10 +41,7 @@ fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
 
 /// Cancels through `plugin`'s handle after `after`; the join handle gives
 /// the time of the cancel and whether a call was running.
-fn cancel_after(
-    plugin: &Plugin,
-    after: Duration,
-) -> std::thread::JoinHandle<(Instant, bool)> {
+fn cancel_after(plugin: &Plugin, after: Duration) -> std::thread::JoinHandle<(Instant, bool)> {
     let handle = plugin.cancel_handle();
     std::thread::spawn(move || {
         std::thread::sleep(after);
@@ -53,7 +50,9 @@ fn cancel_after(
 }
 
 fn nanos(d: Duration) -> [u8; 8] {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).to_le_bytes()
+    u64::try_from(d.as_nanos())
+        .unwrap_or(u64::MAX)
+        .to_le_bytes()
 }
 
 /// The 32 bytes `wasi_sleep.wasm` outputs: errno, events, first userdata,
@@ -88,7 +87,10 @@ fn assert_cancelled(result: Result<impl std::fmt::Debug, Error>, cancel: (Instan
         matches!(result, Err(Error::Cancelled { .. })),
         "expected a cancellation, got {result:?}"
     );
-    assert!(late < CANCEL_BOUND, "the call ran on {late:?} after the cancel");
+    assert!(
+        late < CANCEL_BOUND,
+        "the call ran on {late:?} after the cancel"
+    );
 }
 
 // ------------------------------------------------------------------ WASI clocks
@@ -217,9 +219,10 @@ fn async_wasi_sleeps_leave_the_executor_free_and_stop_on_time() {
 
         plugin.set_timeout(Some(HALF_SECOND));
         let started = Instant::now();
-        let result = async_bounded(plugin.call_bytes_async("sleep", &nanos(Duration::from_secs(5))))
-            .await
-            .map(|out| out.to_vec());
+        let result =
+            async_bounded(plugin.call_bytes_async("sleep", &nanos(Duration::from_secs(5))))
+                .await
+                .map(|out| out.to_vec());
         assert_timeout(result, started);
 
         plugin.set_timeout(None);
@@ -270,7 +273,9 @@ fn a_redirect_chain_shares_the_call_budget() {
             .with_timeout(Duration::from_secs(1));
         let mut plugin = Plugin::new(manifest, [], false).unwrap();
         let started = Instant::now();
-        let result = plugin.call_bytes("http_get", url.as_bytes()).map(<[u8]>::to_vec);
+        let result = plugin
+            .call_bytes("http_get", url.as_bytes())
+            .map(<[u8]>::to_vec);
         (result, started)
     });
     let elapsed = started.elapsed();
@@ -289,7 +294,9 @@ fn without_a_call_timeout_the_http_timeout_bounds_the_whole_chain() {
             .build()
             .unwrap();
         let started = Instant::now();
-        let result = plugin.call_bytes("http_get", url.as_bytes()).map(<[u8]>::to_vec);
+        let result = plugin
+            .call_bytes("http_get", url.as_bytes())
+            .map(<[u8]>::to_vec);
         (result, started)
     });
     let elapsed = started.elapsed();
@@ -309,7 +316,9 @@ fn a_waiting_http_request_is_cancelled() {
     let (result, cancel) = bounded(move || {
         let mut plugin = Plugin::new(kitchen().with_allowed_host("127.0.0.1"), [], false).unwrap();
         let canceller = cancel_after(&plugin, Duration::from_millis(300));
-        let result = plugin.call_bytes("http_get", url.as_bytes()).map(<[u8]>::to_vec);
+        let result = plugin
+            .call_bytes("http_get", url.as_bytes())
+            .map(<[u8]>::to_vec);
         (result, canceller.join().unwrap())
     });
     assert_cancelled(result, cancel);
@@ -338,9 +347,10 @@ fn async_http_leaves_the_executor_free_and_stops_on_time() {
 
         plugin.set_timeout(Some(HALF_SECOND));
         let started = Instant::now();
-        let result = async_bounded(plugin.call_bytes_async("http_get", server.url("/slow").as_bytes()))
-            .await
-            .map(|out| out.to_vec());
+        let result =
+            async_bounded(plugin.call_bytes_async("http_get", server.url("/slow").as_bytes()))
+                .await
+                .map(|out| out.to_vec());
         assert_timeout(result, started);
         ticking.abort();
     });
@@ -372,7 +382,10 @@ fn a_cancel_reaches_the_reinstantiation_after_a_trap() {
     let m = mode.clone();
     let (result, cancel, after) = bounded(move || {
         let mut plugin = init_loop(&m);
-        assert!(matches!(plugin.call_bytes("trap", b""), Err(Error::Trap { .. })));
+        assert!(matches!(
+            plugin.call_bytes("trap", b""),
+            Err(Error::Trap { .. })
+        ));
         // The next call re-creates the instance first; its initialiser hangs.
         m.store(1, Ordering::SeqCst);
         let canceller = cancel_after(&plugin, Duration::from_millis(300));
@@ -383,7 +396,10 @@ fn a_cancel_reaches_the_reinstantiation_after_a_trap() {
         (result, cancel, after)
     });
     assert_cancelled(result, cancel);
-    assert!(after.is_ok(), "usable once the initialiser returns: {after:?}");
+    assert!(
+        after.is_ok(),
+        "usable once the initialiser returns: {after:?}"
+    );
 }
 
 #[test]
@@ -473,7 +489,16 @@ fn a_call_that_overran_its_deadline_unnoticed_is_a_timeout() {
         Ok(())
     });
     let result = plugin.call_bytes("run", b"").map(<[u8]>::to_vec);
-    assert!(matches!(result, Err(Error::Timeout { timeout_ms: 100, .. })), "{result:?}");
+    assert!(
+        matches!(
+            result,
+            Err(Error::Timeout {
+                timeout_ms: 100,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
     // A call that keeps to its time still succeeds.
     plugin.set_timeout(Some(Duration::from_secs(10)));
     plugin.call_bytes("run", b"").expect("in time");
@@ -481,8 +506,14 @@ fn a_call_that_overran_its_deadline_unnoticed_is_a_timeout() {
 
 #[test]
 fn an_interruption_is_displayed_with_its_cause() {
-    assert_eq!(Interruption::Timeout.to_string(), "the call's time limit passed");
-    assert_eq!(Interruption::Cancelled.to_string(), "the call was cancelled");
+    assert_eq!(
+        Interruption::Timeout.to_string(),
+        "the call's time limit passed"
+    );
+    assert_eq!(
+        Interruption::Cancelled.to_string(),
+        "the call was cancelled"
+    );
 }
 
 // ------------------------------------------------------------------ no limit
@@ -515,7 +546,11 @@ fn duration_max_means_no_limit() {
         .build(PluginBuilder::new(manifest).compile().unwrap());
     drop(pool.get(Duration::MAX).expect("an idle instance"));
     current_thread().block_on(async {
-        drop(pool.get_async(Duration::MAX).await.expect("an idle instance"));
+        drop(
+            pool.get_async(Duration::MAX)
+                .await
+                .expect("an idle instance"),
+        );
     });
 }
 
@@ -532,7 +567,8 @@ fn fuel_plugins_share_one_engine() {
     let (mut a, b) = (build(), build());
     assert!(a.compiled().engine().same(b.compiled().engine()));
     assert!(a.compiled().engine().fuel_enabled());
-    a.call_bytes("count_vowels", b"aeiou").expect("metered call");
+    a.call_bytes("count_vowels", b"aeiou")
+        .expect("metered call");
     assert!(a.fuel_consumed().is_some_and(|f| f > 0));
 }
 
@@ -589,13 +625,11 @@ fn abandoned_async_waits_hold_no_memory() {
     }
     const WAITS: usize = 100_000;
     let hour = Duration::from_secs(3600);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_time()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let manifest = Manifest::new([plugin_wasm("count_vowels_kvstore.rust.wasm")]).with_timeout(hour);
+    // One thread: a spawned task runs (and registers its wait) when the
+    // test's task yields, before it is aborted.
+    current_thread().block_on(async {
+        let manifest =
+            Manifest::new([plugin_wasm("count_vowels_kvstore.rust.wasm")]).with_timeout(hour);
         let compiled = PluginBuilder::new(manifest)
             .with_functions(yielding_kv())
             .with_async(true)
@@ -625,7 +659,7 @@ fn abandoned_async_waits_hold_no_memory() {
                 for _ in 0..n {
                     let pool = pool.clone();
                     let waiter = tokio::spawn(async move { drop(pool.get_async(hour).await) });
-                    tokio::time::sleep(Duration::from_micros(1)).await;
+                    tokio::task::yield_now().await;
                     waiter.abort();
                     let _ = waiter.await;
                 }
@@ -636,13 +670,21 @@ fn abandoned_async_waits_hold_no_memory() {
         let before = rss();
         round(WAITS).await;
         let grown = rss().saturating_sub(before);
-        eprintln!("RSS grew by {} KiB over {WAITS} calls and {WAITS} abandoned checkouts", grown / 1024);
+        eprintln!(
+            "RSS grew by {} KiB over {WAITS} calls and {WAITS} abandoned checkouts",
+            grown / 1024
+        );
         assert!(grown <= 32 << 20, "RSS grew by {} MiB", grown >> 20);
     });
 }
 
 #[test]
 fn a_plugin_with_no_engine_given_uses_the_default_engine() {
-    let a = Plugin::new(Manifest::new([Wasm::file(support::plugin_path("count_vowels.rust.wasm"))]), [], false).unwrap();
+    let a = Plugin::new(
+        Manifest::new([Wasm::file(support::plugin_path("count_vowels.rust.wasm"))]),
+        [],
+        false,
+    )
+    .unwrap();
     assert!(a.compiled().engine().same(&extism_host::Engine::default()));
 }

@@ -381,7 +381,12 @@ impl CompiledPlugin {
         // Start functions and guest initialisation run under the call's
         // deadline and cancel state too: a hostile module must not hang the
         // host while it is being created.
-        if let Some(why) = call.enter(&mut store, function.map(Arc::from), None) {
+        // Within a call (re-instantiation), what already stopped the call
+        // stops it here too. A plug-in's first instantiation is judged only
+        // by what interrupts its wasm, so that a tiny `timeout_ms` bounds
+        // calls without making the plug-in impossible to create.
+        let interrupted = call.enter(&mut store, function.map(Arc::from), None);
+        if let (Some(why), Some(_)) = (interrupted, function) {
             return Err(self.interrupted_error(why, call, function));
         }
         let instantiate_error =
@@ -452,10 +457,12 @@ impl CompiledPlugin {
             instances.push(instance);
         }
         store.data_mut().limiter.start_counting();
-        // An initialiser that overran its deadline without an epoch check
-        // noticing (blocked in a host function) still fails.
-        if let Some(why) = store.data_mut().interrupt.check() {
-            return Err(self.interrupted_error(why, call, function));
+        // Within a call, an initialiser that overran its deadline without an
+        // epoch check noticing (blocked in a host function) fails it.
+        if function.is_some() {
+            if let Some(why) = store.data_mut().interrupt.check() {
+                return Err(self.interrupted_error(why, call, function));
+            }
         }
         let data = store.data_mut();
         data.interrupt.deadline = None;

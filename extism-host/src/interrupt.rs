@@ -237,17 +237,28 @@ pub(crate) fn stop(data: &mut StoreData, interruption: Interruption) -> wasmtime
 /// never as a success.
 ///
 /// ```
-/// use std::time::Duration;
-/// use extism_host::{CurrentPlugin, HostError, HostFunction};
+/// use std::time::{Duration, Instant};
+/// use extism_host::{CurrentPlugin, Error, HostError, HostFunction, Manifest, PluginBuilder, Wasm};
 ///
+/// // `nap(ms)` sleeps, unless the call is cancelled or times out first.
 /// let nap = HostFunction::wrap("nap", |plugin: &mut CurrentPlugin<'_>, ms: u64| {
-///     // Sleeps `ms`, unless the call is cancelled or times out first.
 ///     plugin
 ///         .interrupt()
 ///         .sleep(Duration::from_millis(ms))
 ///         .map_err(|why| HostError::msg(format!("nap cut short: {why}")))
 /// });
-/// # let _ = nap;
+/// let wat = r#"(module
+///     (import "extism:host/user" "nap" (func $nap (param i64)))
+///     (memory (export "memory") 1)
+///     (func (export "run") (result i32) (call $nap (i64.const 60000)) (i32.const 0)))"#;
+/// let manifest = Manifest::new([Wasm::data(wat)]).with_timeout(Duration::from_millis(100));
+/// let mut plugin = PluginBuilder::new(manifest).with_function(nap).build()?;
+///
+/// let started = Instant::now();
+/// let err = plugin.call_bytes("run", b"").unwrap_err();
+/// assert!(matches!(err, Error::Timeout { .. }), "{err}");
+/// assert!(started.elapsed() < Duration::from_secs(30));
+/// # Ok::<(), extism_host::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct CallInterrupt {

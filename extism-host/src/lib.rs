@@ -27,6 +27,8 @@
 //! * [`CompiledPlugin`]: compiled and linked once, instantiated many times.
 //! * [`Plugin`]: one instance; [`Plugin::call_bytes`] calls an export.
 //! * [`HostFunction`] and [`CurrentPlugin`]: Rust functions plug-ins import.
+//! * [`CancelHandle`] and [`CallInterrupt`]: stopping a running call, and
+//!   waiting in a host function so that the call's deadline and cancel reach it.
 #![warn(missing_docs)]
 
 #[doc(hidden)]

@@ -99,7 +99,6 @@ impl WasiOptions {
         Ok(WasiState {
             ctx: builder.build_p1(),
             clock_origin: origin,
-            original_poll: None,
         })
     }
 }
@@ -109,6 +108,4 @@ pub(crate) struct WasiState {
     pub(crate) ctx: wasmtime_wasi::p1::WasiP1Ctx,
     /// Time zero of the guest's monotonic clock.
     pub(crate) clock_origin: Instant,
-    /// wasmtime-wasi's own `poll_oneoff` in this store, once needed.
-    pub(crate) original_poll: Option<wasmtime::Func>,
 }

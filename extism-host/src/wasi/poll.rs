@@ -8,6 +8,11 @@
 //! plug-ins it never blocks the executor. Subscriptions that include file
 //! descriptors go to wasmtime-wasi's own implementation (files, stdin and
 //! stdout are always ready there, so it does not wait).
+//!
+//! The layouts are those of `wasi_snapshot_preview1`: a subscription is 48
+//! bytes (userdata u64, tag u8 at 8, clock id u32 at 16, timeout u64 at 24,
+//! precision u64 at 32, flags u16 at 40), an event 32 (userdata u64, errno
+//! u16 at 8, type u8 at 10, then the fd fields, zero for clocks).
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -18,8 +23,6 @@ use crate::store::StoreData;
 
 const NAMESPACE: &str = "wasi_snapshot_preview1";
 const NAME: &str = "poll_oneoff";
-/// Where wasmtime-wasi's own `poll_oneoff` stays reachable.
-const ORIGINAL_NAMESPACE: &str = "extism-host:wasi-original";
 
 /// `subscription` and `event` of `wasi_snapshot_preview1`.
 const SUBSCRIPTION_SIZE: usize = 48;
@@ -61,30 +64,24 @@ impl wasmtime_wasi::HostMonotonicClock for GuestClock {
     }
 }
 
-/// Replaces wasmtime-wasi's `poll_oneoff` in `linker` (keeping it under a
-/// private name for the subscriptions this one does not handle).
+/// Replaces wasmtime-wasi's `poll_oneoff` in `linker`.
 pub(crate) fn shadow_poll_oneoff(
     linker: &mut Linker<StoreData>,
     asyncness: bool,
 ) -> wasmtime::Result<()> {
-    linker.alias(NAMESPACE, NAME, ORIGINAL_NAMESPACE, NAME)?;
-    let original = linker.clone();
     linker.allow_shadowing(true);
     if asyncness {
         linker.func_wrap_async(
             NAMESPACE,
             NAME,
-            move |mut caller: Caller<'_, StoreData>,
-                  (subs, events, n, nevents): (i32, i32, i32, i32)| {
-                let original = original.clone();
+            |mut caller: Caller<'_, StoreData>,
+             (subs, events, n, nevents): (i32, i32, i32, i32)| {
                 Box::new(async move {
                     match clock_wait(&mut caller, subs, n)? {
                         Plan::Delegate => {
-                            let f = original_poll(&original, &mut caller)?;
-                            let mut out = [wasmtime::Val::I32(0)];
-                            let args = [subs, events, n, nevents].map(wasmtime::Val::I32);
-                            f.call_async(&mut caller, &args, &mut out).await?;
-                            Ok(out[0].unwrap_i32())
+                            let (memory, ctx) = wasi_parts(&mut caller)?;
+                            let mut memory = wiggle::GuestMemory::Unshared(memory);
+                            original(ctx, &mut memory, subs, events, n, nevents).await
                         }
                         Plan::Errno(errno) => Ok(errno),
                         Plan::Wait(wait) => {
@@ -99,16 +96,20 @@ pub(crate) fn shadow_poll_oneoff(
         linker.func_wrap(
             NAMESPACE,
             NAME,
-            move |mut caller: Caller<'_, StoreData>,
-                  subs: i32,
-                  events: i32,
-                  n: i32,
-                  nevents: i32| {
+            |mut caller: Caller<'_, StoreData>, subs: i32, events: i32, n: i32, nevents: i32| {
                 match clock_wait(&mut caller, subs, n)? {
                     Plan::Delegate => {
-                        let f = original_poll(&original, &mut caller)?;
-                        let f = f.typed::<(i32, i32, i32, i32), i32>(&caller)?;
-                        f.call(&mut caller, (subs, events, n, nevents))
+                        let (memory, ctx) = wasi_parts(&mut caller)?;
+                        let mut memory = wiggle::GuestMemory::Unshared(memory);
+                        // As wasmtime-wasi's own synchronous binding runs it.
+                        wasmtime_wasi::runtime::in_tokio(original(
+                            ctx,
+                            &mut memory,
+                            subs,
+                            events,
+                            n,
+                            nevents,
+                        ))
                     }
                     Plan::Errno(errno) => Ok(errno),
                     Plan::Wait(wait) => {
@@ -123,22 +124,16 @@ pub(crate) fn shadow_poll_oneoff(
     Ok(())
 }
 
-/// wasmtime-wasi's `poll_oneoff` in the caller's store (made once per store).
-fn original_poll(
-    original: &Linker<StoreData>,
-    caller: &mut Caller<'_, StoreData>,
-) -> wasmtime::Result<wasmtime::Func> {
-    if let Some(f) = caller.data().wasi.as_ref().and_then(|w| w.original_poll) {
-        return Ok(f);
-    }
-    let f = original
-        .get(&mut *caller, ORIGINAL_NAMESPACE, NAME)?
-        .into_func()
-        .ok_or_else(|| wasmtime::Error::msg("wasmtime-wasi's poll_oneoff is not a function"))?;
-    if let Some(wasi) = caller.data_mut().wasi.as_mut() {
-        wasi.original_poll = Some(f);
-    }
-    Ok(f)
+/// wasmtime-wasi's own `poll_oneoff`.
+use wasmtime_wasi::p1::wasi_snapshot_preview1::poll_oneoff as original;
+
+/// The guest's memory and its WASI context, for wasmtime-wasi's functions.
+fn wasi_parts<'a>(
+    caller: &'a mut Caller<'_, StoreData>,
+) -> wasmtime::Result<(&'a mut [u8], &'a mut wasmtime_wasi::p1::WasiP1Ctx)> {
+    let memory = guest_memory(caller)?;
+    let (memory, data) = memory.data_and_store_mut(caller);
+    Ok((memory, data.wasi_mut()))
 }
 
 /// What to do with one `poll_oneoff`.
