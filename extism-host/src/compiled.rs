@@ -108,11 +108,22 @@ impl CompiledPlugin {
         let sources = source::load_modules(&manifest)?;
         let mut modules = Vec::with_capacity(sources.len());
         for source in sources {
-            let module = engine.compile(&source.bytes).map_err(|e| Error::Compile {
+            let compile_error = |cause: String| Error::Compile {
                 plugin: plugin_name.clone(),
                 module: source.name.clone(),
-                cause: format!("{e:#}"),
+                cause,
+            };
+            let bytes = crate::module_shape::binary(&source.bytes).map_err(compile_error)?;
+            crate::module_shape::check(&bytes).map_err(|over| Error::ModuleLimit {
+                plugin: plugin_name.clone(),
+                module: source.name.clone(),
+                what: over.what,
+                found: over.found,
+                max: over.max,
             })?;
+            let module = engine
+                .compile(&bytes)
+                .map_err(|e| compile_error(format!("{e:#}")))?;
             modules.push((source.name, module));
         }
         let linker = linker::build_linker(&engine, &functions, wasi, asyncness)?;
@@ -244,8 +255,10 @@ impl CompiledPlugin {
         if self.inner.asyncness {
             return Err(self.needs_async("instantiate_async / build_async"));
         }
-        crate::blocking::now_or_never(self.new_store_in(state_inits, false, call, function))
-            .unwrap_or_else(|| {
+        let made = crate::stack::with_room(self.inner.engine.wasm_stack(), || {
+            crate::blocking::now_or_never(self.new_store_in(state_inits, false, call, function))
+        });
+        made.unwrap_or_else(|| {
                 Err(Error::Runtime {
                     plugin: self.name().to_string(),
                     message: "synchronous instantiation suspended".into(),

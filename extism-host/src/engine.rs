@@ -1,14 +1,13 @@
 //! The engine: compiler configuration and what every plug-in compiled with it
 //! shares (the kernel's compiled code, the timeout thread).
 
-use std::collections::VecDeque;
-use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtime::{InstancePre, Linker};
 
 use crate::error::{Error, Result};
+use crate::module_cache::{self, ModuleCache, ModuleCacheStats};
 use crate::store::StoreData;
 use crate::timer::Timer;
 
@@ -36,6 +35,7 @@ struct EngineInner {
     kernel_module: wasmtime::Module,
     timer: Timer,
     fuel: bool,
+    wasm_stack: usize,
 }
 
 impl std::fmt::Debug for Engine {
@@ -52,6 +52,8 @@ pub struct EngineBuilder {
     fuel: bool,
     cache_dir: Option<PathBuf>,
     pooling: Option<Pooling>,
+    module_cache: Option<(usize, u64)>,
+    wasm_stack: Option<usize>,
 }
 
 /// Sizes of the pooling instance allocator ([`EngineBuilder::pooling`]).
@@ -100,6 +102,26 @@ impl EngineBuilder {
         self
     }
 
+    /// Bounds the in-memory cache of compiled modules (default: 64 modules
+    /// and 256 MiB). Each module is charged its compiled image plus the size
+    /// of its wasm bytes (which bounds the memory image made from its data
+    /// segments); the least recently used go first. `0` entries turns the
+    /// cache off. Plug-ins keep the modules they use whatever the cache does.
+    pub fn module_cache(mut self, max_entries: usize, max_bytes: u64) -> Self {
+        self.module_cache = Some((max_entries, max_bytes));
+        self
+    }
+
+    /// The most native stack wasm code may use (default: wasmtime's,
+    /// 512 KiB). Calls run on a stack with at least this much room plus a
+    /// margin for host functions, whatever thread makes them: a thread with
+    /// less left gets a larger stack for the call (see the crate's
+    /// SECURITY.md), so deep recursion ends in a trap, not an abort.
+    pub fn wasm_stack_bytes(mut self, bytes: usize) -> Self {
+        self.wasm_stack = Some(bytes);
+        self
+    }
+
     /// Creates the engine.
     ///
     /// # Errors
@@ -132,6 +154,21 @@ impl EngineBuilder {
             config.memory_guard_size(0);
             config.memory_reservation_for_growth(0);
         }
+        let wasm_stack = self.wasm_stack.unwrap_or(crate::stack::DEFAULT_WASM_STACK);
+        if wasm_stack == 0 || wasm_stack > crate::stack::MAX_WASM_STACK {
+            return Err(Error::Runtime {
+                plugin: String::new(),
+                message: format!(
+                    "the wasm stack must be between 1 byte and {} bytes, not {wasm_stack}",
+                    crate::stack::MAX_WASM_STACK
+                ),
+            });
+        }
+        config.max_wasm_stack(wasm_stack);
+        config.async_stack_size(crate::stack::fiber_size(wasm_stack));
+        let (max_entries, max_bytes) = self
+            .module_cache
+            .unwrap_or((module_cache::DEFAULT_ENTRIES, module_cache::DEFAULT_BYTES));
         let wasmtime = wasmtime::Engine::new(&config).map_err(|e| Error::Runtime {
             plugin: String::new(),
             message: format!("cannot create the wasm engine: {e}"),
@@ -147,7 +184,8 @@ impl EngineBuilder {
         let timer = Timer::new(&wasmtime);
         Ok(Engine {
             inner: Arc::new(EngineInner {
-                modules: Mutex::new(ModuleCache::default()),
+                modules: Mutex::new(ModuleCache::new(max_entries, max_bytes)),
+                wasm_stack,
                 wasmtime,
                 kernel,
                 kernel_module,
@@ -171,19 +209,31 @@ impl Engine {
 
     /// Compiles `bytes` (wasm or WAT), or returns the module this engine
     /// compiled from the same bytes before: creating the same plug-in again
-    /// costs a hash and a comparison instead of a compilation.
+    /// costs a hash instead of a compilation.
     pub(crate) fn compile(&self, bytes: &[u8]) -> wasmtime::Result<wasmtime::Module> {
-        let key = {
-            let mut hasher = rustc_hash::FxHasher::default();
-            bytes.hash(&mut hasher);
-            hasher.finish()
-        };
-        if let Some(module) = lock(&self.inner.modules).get(key, bytes) {
+        let key = module_cache::key(bytes);
+        if let Some(module) = lock(&self.inner.modules).get(&key) {
             return Ok(module);
         }
         let module = wasmtime::Module::new(&self.inner.wasmtime, bytes)?;
-        lock(&self.inner.modules).insert(key, bytes, module.clone());
+        lock(&self.inner.modules).insert(key, bytes.len(), &module);
         Ok(module)
+    }
+
+    /// What the in-memory module cache holds now.
+    pub fn module_cache_stats(&self) -> ModuleCacheStats {
+        lock(&self.inner.modules).stats()
+    }
+
+    /// Empties the in-memory module cache: the next load of any plug-in
+    /// compiles it again (or reads the on-disk cache, if there is one).
+    pub fn clear_module_cache(&self) {
+        lock(&self.inner.modules).clear();
+    }
+
+    /// The most native stack wasm may use.
+    pub(crate) fn wasm_stack(&self) -> usize {
+        self.inner.wasm_stack
     }
 
     pub(crate) fn wasmtime(&self) -> &wasmtime::Engine {
@@ -203,38 +253,9 @@ impl Engine {
     }
 }
 
-/// Recently compiled modules, by a hash of their bytes (the bytes are kept
-/// and compared, so a hash collision cannot return the wrong module).
-#[derive(Default)]
-struct ModuleCache {
-    entries: VecDeque<(u64, Arc<[u8]>, wasmtime::Module)>,
-}
-
-/// How many modules an engine keeps compiled for reuse.
-const MODULE_CACHE_ENTRIES: usize = 64;
-
-impl ModuleCache {
-    fn get(&self, key: u64, bytes: &[u8]) -> Option<wasmtime::Module> {
-        self.entries
-            .iter()
-            .find(|(k, b, _)| *k == key && **b == *bytes)
-            .map(|(_, _, m)| m.clone())
-    }
-
-    fn insert(&mut self, key: u64, bytes: &[u8], module: wasmtime::Module) {
-        if self.get(key, bytes).is_some() {
-            return;
-        }
-        if self.entries.len() == MODULE_CACHE_ENTRIES {
-            self.entries.pop_front();
-        }
-        self.entries.push_back((key, bytes.into(), module));
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // The cache is only ever read or appended to whole: a panic cannot leave
-    // it half-updated.
+    // The cache's operations run no user code and leave it consistent
+    // whatever they stop at.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 

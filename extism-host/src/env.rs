@@ -124,7 +124,7 @@ fn log(
     let data = caller.data();
     if level >= data.log.threshold() {
         let bytes = read_bytes(&caller, function, message, "log message")?;
-        let text = String::from_utf8_lossy(bytes);
+        let text = crate::plugin_text::capped(bytes, crate::plugin_text::MAX_LOG_LINE_BYTES);
         let data = caller.data();
         data.log.emit(&data.info.name, level, &text);
     } else if caller.data().kernel.blocks.length(message) == 0 && message != 0 {

@@ -48,6 +48,22 @@ pub enum Error {
         cause: String,
     },
 
+    /// A module declares more of something that lives in host memory
+    /// outside `max_pages` (globals) than this host allows.
+    #[error("plug-in `{plugin}`: module `{module}` declares {found} {what}, more than the {max} allowed")]
+    ModuleLimit {
+        /// The plug-in's name.
+        plugin: String,
+        /// The module's name in the manifest.
+        module: String,
+        /// What it declares too many of, e.g. `globals`.
+        what: &'static str,
+        /// How many it declares.
+        found: u64,
+        /// How many are allowed.
+        max: u64,
+    },
+
     /// A module imports something this host does not provide, or provides
     /// with another type.
     #[error("plug-in `{plugin}`: module `{module}` imports `{import}` {signature}, {reason}")]
@@ -343,6 +359,7 @@ impl Error {
             | Error::WasmSource { .. }
             | Error::HashMismatch { .. }
             | Error::Compile { .. }
+            | Error::ModuleLimit { .. }
             | Error::Link { .. }
             | Error::Instantiate { .. }
             | Error::FunctionNotFound { .. }
@@ -363,6 +380,7 @@ impl Error {
     pub fn plugin(&self) -> Option<&str> {
         match self {
             Error::Compile { plugin, .. }
+            | Error::ModuleLimit { plugin, .. }
             | Error::Link { plugin, .. }
             | Error::Instantiate { plugin, .. }
             | Error::FunctionNotFound { plugin, .. }

@@ -19,10 +19,8 @@ use crate::env::{env_error, EnvErrorKind};
 use crate::interrupt::{CallInterrupt, Interruption};
 use crate::kernel;
 use crate::manifest::WasmRequest;
+use crate::source::MAX_MODULE_BYTES;
 use crate::store::StoreData;
-
-/// The largest module a `url` entry may download.
-const MAX_MODULE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// How many redirects a plug-in's request may follow.
 const MAX_REDIRECTS: usize = 10;
@@ -96,6 +94,12 @@ impl HttpState {
             status: 0,
             headers: None,
         }
+    }
+
+    /// Forgets the last response.
+    pub(crate) fn clear(&mut self) {
+        self.status = 0;
+        self.headers = None;
     }
 
     /// The last response's headers as a JSON object, when the host enabled them.

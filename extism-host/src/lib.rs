@@ -53,10 +53,14 @@ mod limits;
 mod linker;
 mod log;
 mod manifest;
+mod module_cache;
+mod module_shape;
 mod outcome;
 mod plugin;
+mod plugin_text;
 mod pool;
 mod source;
+mod stack;
 mod store;
 mod timer;
 mod vars;
@@ -74,6 +78,7 @@ pub use manifest::{
     Manifest, MemoryOptions, Wasm, WasmMeta, WasmRequest, DEFAULT_MAX_HTTP_RESPONSE_BYTES,
     DEFAULT_MAX_VAR_BYTES,
 };
+pub use module_cache::ModuleCacheStats;
 pub use plugin::Plugin;
 pub use pool::{Pool, PoolBuilder, PoolMetrics, PooledPlugin};
 

@@ -33,10 +33,18 @@ impl std::error::Error for MemoryLimitExceeded {}
 /// modules and the kernel), as the reference counts `max_pages`. The budget
 /// starts once the plug-in is instantiated, so a module's declared initial
 /// memory does not count against it.
+///
+/// Host memory that the plug-in decides the size of (the kernel's block
+/// bookkeeping) is charged against the same budget while it is held.
 #[derive(Debug)]
 pub(crate) struct MemoryLimiter {
     max_pages: Option<u32>,
-    bytes_left: u64,
+    /// The budget in bytes (`u64::MAX`: none).
+    budget: u64,
+    /// Growth of the memories since counting started.
+    grown: u64,
+    /// Host bookkeeping charged now.
+    held: u64,
     counting: bool,
     /// Bytes of memory declared by the modules, during instantiation.
     initial_bytes: u64,
@@ -48,7 +56,9 @@ impl MemoryLimiter {
     pub(crate) fn new(max_pages: Option<u32>) -> Self {
         MemoryLimiter {
             max_pages,
-            bytes_left: max_pages.map_or(u64::MAX, |p| u64::from(p) * PAGE),
+            budget: max_pages.map_or(u64::MAX, |p| u64::from(p) * PAGE),
+            grown: 0,
+            held: 0,
             counting: false,
             initial_bytes: 0,
             table_elements: 0,
@@ -58,7 +68,26 @@ impl MemoryLimiter {
     /// Starts charging growth against the budget.
     pub(crate) fn start_counting(&mut self) {
         self.counting = true;
-        self.bytes_left = self.max_pages.map_or(u64::MAX, |p| u64::from(p) * PAGE);
+        self.grown = 0;
+    }
+
+    /// Charges `bytes` of host bookkeeping, or refuses when the budget
+    /// cannot hold it.
+    pub(crate) fn charge(&mut self, bytes: u64) -> Result<(), MemoryLimitExceeded> {
+        let Some(max_pages) = self.max_pages else {
+            return Ok(());
+        };
+        let used = self.grown.saturating_add(self.held).saturating_add(bytes);
+        if used > self.budget {
+            return Err(MemoryLimitExceeded { max_pages });
+        }
+        self.held += bytes;
+        Ok(())
+    }
+
+    /// Gives back bookkeeping charged with [`charge`](Self::charge).
+    pub(crate) fn refund(&mut self, bytes: u64) {
+        self.held = self.held.saturating_sub(bytes);
     }
 }
 
@@ -92,10 +121,11 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
             return Ok(true);
         }
         let growth = desired.saturating_sub(current) as u64;
-        if growth > self.bytes_left {
+        let used = self.grown.saturating_add(self.held).saturating_add(growth);
+        if used > self.budget {
             return Err(wasmtime::Error::new(MemoryLimitExceeded { max_pages }));
         }
-        self.bytes_left -= growth;
+        self.grown += growth;
         Ok(true)
     }
 

@@ -137,10 +137,11 @@ pub(crate) fn plan(
     // A store only to look at the types of the linker's definitions.
     let mut scratch = Store::new(engine.wasmtime(), StoreData::scratch());
     let mut linked = Vec::with_capacity(ordered.len());
-    for (name, module) in &ordered {
+    for (position, (name, module)) in ordered.iter().enumerate() {
         let mut imports = Vec::new();
         for import in module.imports() {
             let source = resolve(
+                position,
                 engine,
                 &linker,
                 &mut scratch,
@@ -228,6 +229,7 @@ fn instantiation_order(plugin: &str, modules: &[(String, Module)]) -> Result<Vec
 }
 
 fn resolve(
+    position: usize,
     engine: &Engine,
     linker: &Linker<StoreData>,
     scratch: &mut Store<StoreData>,
@@ -275,6 +277,18 @@ fn resolve(
     }
 
     if let Some(&index) = by_name.get(module) {
+        // Instances are made in order, so a module can only import from one
+        // made before it; its own exports do not exist yet.
+        if index == position {
+            return Err(format!(
+                "but module `{module}` cannot import its own export `{name}`"
+            ));
+        }
+        if index > position {
+            return Err(format!(
+                "but module `{module}` is instantiated after the module importing from it"
+            ));
+        }
         let (_, dep) = &ordered[index];
         let export = dep.get_export_index(name).ok_or_else(|| {
             format!("but module `{module}` of the plug-in has no export `{name}`")

@@ -269,14 +269,16 @@ impl Plugin {
         if self.compiled.inner.asyncness {
             return Err(self.compiled.needs_async("call_async / call_bytes_async"));
         }
-        crate::blocking::now_or_never(self.call_in(name, input, context, false)).unwrap_or_else(
-            || {
-                Err(Error::Runtime {
-                    plugin: self.name().to_string(),
-                    message: format!("function `{name}`: a synchronous call suspended"),
-                })
-            },
-        )
+        let wasm_stack = self.compiled.inner.engine.wasm_stack();
+        let finished = crate::stack::with_room(wasm_stack, || {
+            crate::blocking::now_or_never(self.call_in(name, input, context, false))
+        });
+        finished.unwrap_or_else(|| {
+            Err(Error::Runtime {
+                plugin: self.name().to_string(),
+                message: format!("function `{name}`: a synchronous call suspended"),
+            })
+        })
     }
 
     /// Calls the export `name` asynchronously; the output is borrowed from
@@ -345,6 +347,7 @@ impl Plugin {
             Pending::Nothing
         };
         let error_text = self.error_text();
+        kernel::end_call(self.store.data_mut());
         outcome::of_call(
             Finished {
                 plugin: self.name(),
@@ -427,7 +430,27 @@ impl Plugin {
         if bytes.is_empty() {
             return None;
         }
-        Some(String::from_utf8_lossy(bytes).into_owned())
+        Some(crate::plugin_text::capped(bytes, crate::plugin_text::MAX_ERROR_BYTES).into_owned())
+    }
+
+    /// Makes the instance fit for another user of a pool: what the last user
+    /// left (vars unless `keep_vars`, the last HTTP response, the kernel's
+    /// blocks and bytes, the time limit they set) is gone, and cancel handles
+    /// taken before no longer reach it. The plug-in's own memory stays, as it
+    /// does between calls.
+    pub(crate) fn check_in(&mut self, keep_vars: bool) -> Result<()> {
+        self.cancel = Arc::new(CancelState::default());
+        self.timeout = self.compiled.inner.timeout;
+        self.fuel_consumed = None;
+        let data = self.store.data_mut();
+        data.http.clear();
+        if !keep_vars {
+            data.vars.clear();
+        }
+        kernel::scrub(&mut self.store).map_err(|e| Error::Runtime {
+            plugin: self.name().to_string(),
+            message: format!("cannot empty the kernel for the next checkout: {e}"),
+        })
     }
 
     /// A fresh store and instance from the compiled plug-in. The host's

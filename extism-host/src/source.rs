@@ -12,6 +12,10 @@ pub(crate) const MAIN: &str = "main";
 /// The kernel's namespace: no module may take it.
 pub(crate) const KERNEL_NAMESPACE: &str = "extism:host/env";
 
+/// The largest module a `wasm` entry may be (file or download): a bound on
+/// what reading a manifest makes the host hold.
+pub(crate) const MAX_MODULE_BYTES: u64 = 512 * 1024 * 1024;
+
 /// One module's bytes and the name other modules import it by.
 pub(crate) struct ModuleSource {
     pub(crate) name: String,
@@ -75,10 +79,10 @@ fn module_names(wasm: &[Wasm]) -> Result<Vec<String>> {
 fn read(wasm: &Wasm, name: &str) -> Result<Vec<u8>> {
     match wasm {
         Wasm::Data { data, .. } => Ok(data.clone()),
-        Wasm::File { path, .. } => std::fs::read(path).map_err(|e| Error::WasmSource {
+        Wasm::File { path, .. } => read_file(path).map_err(|cause| Error::WasmSource {
             module: name.to_string(),
             source_name: format!("file `{}`", path.display()),
-            cause: e.to_string(),
+            cause,
         }),
         Wasm::Url { request, .. } => {
             crate::http::fetch_module(request).map_err(|cause| Error::WasmSource {
@@ -88,6 +92,40 @@ fn read(wasm: &Wasm, name: &str) -> Result<Vec<u8>> {
             })
         }
     }
+}
+
+/// Reads a module file: a regular file (symbolic links followed) of at most
+/// [`MAX_MODULE_BYTES`]. Devices and FIFOs are refused before they are
+/// opened, since opening a FIFO blocks and `/dev/zero` never ends.
+fn read_file(path: &std::path::Path) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read;
+    let regular = |meta: &std::fs::Metadata| -> std::result::Result<(), String> {
+        if !meta.is_file() {
+            return Err("it is not a regular file".into());
+        }
+        if meta.len() > MAX_MODULE_BYTES {
+            return Err(format!(
+                "it is {} bytes, more than the {MAX_MODULE_BYTES} bytes a module may be",
+                meta.len()
+            ));
+        }
+        Ok(())
+    };
+    regular(&std::fs::metadata(path).map_err(|e| e.to_string())?)?;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    // Checked again on the open file, in case the path changed in between.
+    let meta = file.metadata().map_err(|e| e.to_string())?;
+    regular(&meta)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_MODULE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_MODULE_BYTES {
+        return Err(format!(
+            "it grew past the {MAX_MODULE_BYTES} bytes a module may be while it was read"
+        ));
+    }
+    Ok(bytes)
 }
 
 fn check_hash(name: &str, expected: &str, bytes: &[u8]) -> Result<()> {

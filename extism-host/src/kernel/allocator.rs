@@ -7,6 +7,12 @@
 //! Every operation is O(1) or O(log n) in the number of blocks, so a plug-in
 //! that allocates thousands of blocks per call (one per host-function round
 //! trip, say) does not slow down as the call goes on.
+//!
+//! The bookkeeping is host memory that the plug-in controls the size of (one
+//! entry per live block, at most one free-list entry per live block since
+//! free neighbours coalesce), so each live block is charged
+//! [`BOOKKEEPING_BYTES`] against the plug-in's memory budget (`kernel/mod.rs`
+//! does the charging), and large tables are released when a call ends.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,6 +32,16 @@ const MIN_SPLIT: u64 = 32;
 /// The largest block that can exist: the kernel memory is a 32-bit memory.
 pub(crate) const MAX_END: u64 = 1 << 32;
 
+/// What one live block may cost in host memory: its entry in the live table
+/// (24 bytes in a hash table that is between 7/16 and 7/8 full, twice that
+/// while it grows) and one free-list entry in each of two B-trees (16 bytes
+/// in nodes at least half full). Measured by `hostile::block_bookkeeping_*`.
+pub(crate) const BOOKKEEPING_BYTES: u64 = 128;
+
+/// Tables with more entries than this are dropped, not just emptied, when
+/// a call ends, so an instance does not keep a past call's peak.
+const RETAIN_ENTRIES: usize = 4096;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Block {
     /// The length the block was allocated with, as `length` reports it.
@@ -39,6 +55,9 @@ struct Block {
 pub(crate) struct Allocator {
     /// End of the highest block ever handed out since the last reset.
     top: u64,
+    /// The highest `top` since the allocator was made or last scrubbed:
+    /// kernel memory below it may hold a past call's data.
+    high_water: u64,
     live: FxHashMap<u64, Block>,
     /// Free space below `top`, by size (best fit) and by offset (coalescing).
     free_by_size: BTreeSet<(u64, u64)>,
@@ -49,16 +68,45 @@ impl Allocator {
     pub(crate) fn new() -> Self {
         Allocator {
             top: BASE,
+            high_water: BASE,
             ..Default::default()
         }
     }
 
-    /// Forgets every block: offsets start again from [`BASE`].
-    pub(crate) fn reset(&mut self) {
+    /// Forgets every block: offsets start again from [`BASE`]. Returns how
+    /// many live blocks were forgotten (their charge is refunded).
+    pub(crate) fn reset(&mut self) -> u64 {
+        let forgotten = self.live.len() as u64;
         self.top = BASE;
         self.live.clear();
         self.free_by_size.clear();
         self.free_by_offset.clear();
+        forgotten
+    }
+
+
+    /// The end of a call: the blocks are dead (the output is a range the
+    /// host already holds), so tables a call made large are dropped rather
+    /// than kept until the next call. Returns how many live blocks were
+    /// forgotten (their charge is refunded); `top` stays, so the output
+    /// still lies in the block region.
+    pub(crate) fn end_call(&mut self) -> u64 {
+        if self.live.capacity() <= RETAIN_ENTRIES && self.free_by_offset.len() <= RETAIN_ENTRIES {
+            return 0;
+        }
+        let forgotten = self.live.len() as u64;
+        self.live = FxHashMap::default();
+        self.free_by_size = BTreeSet::new();
+        self.free_by_offset = BTreeMap::new();
+        forgotten
+    }
+
+    /// The end of the region past calls may have written, and the start of
+    /// a new one: the caller zeroes the memory below the returned offset.
+    pub(crate) fn take_high_water(&mut self) -> u64 {
+        let high = self.high_water.max(self.top);
+        self.high_water = self.top;
+        high
     }
 
     /// The end of the highest block: the memory must be at least this large.
@@ -79,6 +127,7 @@ impl Allocator {
                 let offset = self.top;
                 let end = offset.checked_add(cap).filter(|end| *end <= MAX_END)?;
                 self.top = end;
+                self.high_water = self.high_water.max(end);
                 (offset, cap)
             }
         };

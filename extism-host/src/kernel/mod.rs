@@ -17,6 +17,7 @@ mod allocator;
 use wasmtime::{AsContextMut, Caller, Engine, Linker, Memory, Module};
 
 pub(crate) use allocator::Allocator;
+use allocator::BOOKKEEPING_BYTES;
 
 use crate::limits::PAGE;
 use crate::store::StoreData;
@@ -137,8 +138,10 @@ impl Kernel {
 /// call.
 pub(crate) fn reset(mut store: impl AsContextMut<Data = StoreData>) -> wasmtime::Result<()> {
     let mut ctx = store.as_context_mut();
-    let kernel = &mut ctx.data_mut().kernel;
-    kernel.blocks.reset();
+    let data = ctx.data_mut();
+    let forgotten = data.kernel.blocks.reset();
+    data.limiter.refund(forgotten * BOOKKEEPING_BYTES);
+    let kernel = &mut data.kernel;
     kernel.output = (0, 0);
     kernel.error = 0;
     set_input(ctx, 0, 0)
@@ -151,17 +154,25 @@ pub(crate) fn alloc(
     len: u64,
 ) -> wasmtime::Result<u64> {
     let mut ctx = store.as_context_mut();
-    let kernel = &mut ctx.data_mut().kernel;
-    let instance = kernel.instance()?;
-    let Some(offset) = kernel.blocks.alloc(len) else {
+    let data = ctx.data_mut();
+    let instance = data.kernel.instance()?;
+    let Some(offset) = data.kernel.blocks.alloc(len) else {
         return Ok(0);
     };
-    let end = kernel.blocks.end();
+    // The block's bookkeeping is host memory: it comes out of the budget
+    // before the block exists.
+    if let Err(e) = data.limiter.charge(BOOKKEEPING_BYTES) {
+        data.kernel.blocks.free(offset);
+        return Err(wasmtime::Error::new(e));
+    }
+    let end = data.kernel.blocks.end();
     let size = instance.memory.data_size(&ctx) as u64;
     if end > size {
         let pages = (end - size).div_ceil(PAGE);
         if let Err(e) = instance.memory.grow(&mut ctx, pages) {
-            ctx.data_mut().kernel.blocks.free(offset);
+            let data = ctx.data_mut();
+            data.kernel.blocks.free(offset);
+            data.limiter.refund(BOOKKEEPING_BYTES);
             if e.is::<crate::limits::MemoryLimitExceeded>() {
                 return Err(e);
             }
@@ -180,9 +191,37 @@ pub(crate) fn free(
     offset: u64,
 ) -> wasmtime::Result<()> {
     let mut ctx = store.as_context_mut();
-    let kernel = &mut ctx.data_mut().kernel;
-    if kernel.blocks.free(offset) && offset == kernel.input.0 && offset != 0 {
+    let data = ctx.data_mut();
+    if !data.kernel.blocks.free(offset) {
+        return Ok(());
+    }
+    data.limiter.refund(BOOKKEEPING_BYTES);
+    if offset == data.kernel.input.0 && offset != 0 {
         return set_input(ctx, offset, 0);
+    }
+    Ok(())
+}
+
+/// The end of a call: bookkeeping a call made large is released (the output
+/// range stays readable).
+pub(crate) fn end_call(data: &mut StoreData) {
+    let forgotten = data.kernel.blocks.end_call();
+    data.limiter.refund(forgotten * BOOKKEEPING_BYTES);
+}
+
+/// Empties the kernel and zeroes the part of its memory past calls used, so
+/// that the next user of a pooled instance cannot read the last one's input,
+/// output or blocks.
+pub(crate) fn scrub(mut store: impl AsContextMut<Data = StoreData>) -> wasmtime::Result<()> {
+    reset(&mut store)?;
+    let mut ctx = store.as_context_mut();
+    let memory = ctx.data().kernel.instance()?.memory;
+    let high = ctx.data_mut().kernel.blocks.take_high_water();
+    let bytes = memory.data_mut(&mut ctx);
+    let end = usize::try_from(high).unwrap_or(usize::MAX).min(bytes.len());
+    // The first 16 bytes are the input header `reset` just wrote.
+    if let Some(used) = bytes.get_mut(16..end) {
+        used.fill(0);
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ use crate::plugin::Plugin;
 pub struct PoolBuilder {
     max_instances: usize,
     max_calls_per_instance: Option<u64>,
+    keep_vars: bool,
 }
 
 impl Default for PoolBuilder {
@@ -34,6 +35,7 @@ impl Default for PoolBuilder {
         PoolBuilder {
             max_instances: std::thread::available_parallelism().map_or(4, |n| n.get()),
             max_calls_per_instance: None,
+            keep_vars: false,
         }
     }
 }
@@ -51,6 +53,20 @@ impl PoolBuilder {
     /// [`PluginBuilder::with_recycle_after_trap`](crate::PluginBuilder::with_recycle_after_trap)).
     pub fn max_calls_per_instance(mut self, calls: u64) -> Self {
         self.max_calls_per_instance = Some(calls.max(1));
+        self
+    }
+
+    /// Keeps an instance's vars from one checkout to the next (default: off).
+    ///
+    /// By default every checkout starts clean of the last one: the vars, the
+    /// last HTTP response and the kernel memory's contents are cleared when an
+    /// instance comes back, its time limit returns to the manifest's, and
+    /// [`CancelHandle`](crate::CancelHandle)s taken during a checkout stop
+    /// working when it ends. The plug-in's own memory is kept either way (as
+    /// between calls); [`max_calls_per_instance(1)`](Self::max_calls_per_instance)
+    /// gives every checkout a fresh instance.
+    pub fn keep_vars(mut self, keep: bool) -> Self {
+        self.keep_vars = keep;
         self
     }
 
@@ -216,35 +232,29 @@ impl Pool {
 
     /// Turns a grant into a checked-out instance.
     fn fulfil(&self, grant: Grant<Box<Plugin>>) -> Result<PooledPlugin> {
-        let created = match grant {
-            Grant::Instance(plugin) => return Ok(self.checked_out(plugin)),
-            Grant::Create => self.inner.compiled.instantiate(),
-        };
-        self.created(created)
+        match grant {
+            Grant::Instance(plugin) => Ok(self.checked_out(plugin)),
+            Grant::Create => {
+                let right = CreateRight(self);
+                let plugin = self.inner.compiled.instantiate()?;
+                Ok(right.created(plugin))
+            }
+        }
     }
 
     /// [`fulfil`](Self::fulfil), creating async plug-ins asynchronously.
     async fn fulfil_async(&self, grant: Grant<Box<Plugin>>) -> Result<PooledPlugin> {
-        let created = match grant {
-            Grant::Instance(plugin) => return Ok(self.checked_out(plugin)),
-            Grant::Create if self.inner.compiled.is_async() => {
-                self.inner.compiled.instantiate_async().await
-            }
-            Grant::Create => self.inner.compiled.instantiate(),
-        };
-        self.created(created)
-    }
-
-    fn created(&self, created: Result<Plugin>) -> Result<PooledPlugin> {
-        match created {
-            Ok(plugin) => {
-                self.inner.metrics.created.fetch_add(1, Ordering::Relaxed);
-                Ok(self.checked_out(Box::new(plugin)))
-            }
-            Err(e) => {
-                // Pass the right to create on, or give the place back.
-                self.inner.handoff.release(None);
-                Err(e)
+        match grant {
+            Grant::Instance(plugin) => Ok(self.checked_out(plugin)),
+            Grant::Create => {
+                // Held across the await: a dropped future gives the place back.
+                let right = CreateRight(self);
+                let plugin = if self.inner.compiled.is_async() {
+                    self.inner.compiled.instantiate_async().await?
+                } else {
+                    self.inner.compiled.instantiate()?
+                };
+                Ok(right.created(plugin))
             }
         }
     }
@@ -258,12 +268,13 @@ impl Pool {
 
     /// Gives an instance back, or retires it (which frees its place for a
     /// new one) once it served `max_calls_per_instance` calls.
-    fn release(&self, plugin: Box<Plugin>) {
+    fn release(&self, mut plugin: Box<Plugin>) {
         let retire = self
             .inner
             .options
             .max_calls_per_instance
-            .is_some_and(|max| plugin.calls() >= max);
+            .is_some_and(|max| plugin.calls() >= max)
+            || plugin.check_in(self.inner.options.keep_vars).is_err();
         if retire {
             self.inner.metrics.retired.fetch_add(1, Ordering::Relaxed);
             // Gone before its place is: with the pooling allocator's
@@ -274,6 +285,27 @@ impl Pool {
         } else {
             self.inner.handoff.release(Some(plugin));
         }
+    }
+}
+
+/// The right to create one instance, granted by the handoff. Until it is
+/// used, dropping it (an instantiation that failed, panicked, or whose
+/// future was dropped) passes the right on or gives the place back, so a
+/// hostile module cannot use up a pool's places.
+struct CreateRight<'a>(&'a Pool);
+
+impl CreateRight<'_> {
+    fn created(self, plugin: Plugin) -> PooledPlugin {
+        let pool = self.0;
+        std::mem::forget(self);
+        pool.inner.metrics.created.fetch_add(1, Ordering::Relaxed);
+        pool.checked_out(Box::new(plugin))
+    }
+}
+
+impl Drop for CreateRight<'_> {
+    fn drop(&mut self) {
+        self.0.inner.handoff.release(None);
     }
 }
 
