@@ -8,8 +8,7 @@
 //! a cancel ends it less than 1 s after it is issued, a 100 ms ticker keeps
 //! ticking while async calls wait.
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;

@@ -2,8 +2,7 @@
 //! local server: allowed hosts, redirects re-checked on every hop, the
 //! response size cap, non-2xx statuses, timeouts and response headers.
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,6 @@
 //! Helpers shared by the integration tests: paths of the committed plug-ins,
 //! the host-function sets the goldens use (`kv`, `echo`), a log collector and
 //! a tiny local HTTP server.
-//!
-//! Each test binary compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;

@@ -4,8 +4,7 @@
 //!
 //! No test asserts an upper bound on time beyond a generous sanity limit.
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! lifetime of an instance (`_start`, `_initialize`), WASI on and off, and
 //! several instances of one compiled plug-in.
 
-mod common;
+use crate::common;
 
 use extism_host::codec::Json;
 use extism_host::{CompiledPlugin, Error, Manifest, Plugin, PluginBuilder, Wasm};

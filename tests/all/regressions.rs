@@ -19,19 +19,19 @@ use extism_host::{
     CurrentPlugin, Error, HostError, HostFunction, Manifest, Plugin, PluginBuilder, Wasm,
 };
 
-#[path = "../fuzz/src/oracles/codec.rs"]
+#[path = "../../fuzz/src/oracles/codec.rs"]
 #[allow(dead_code)]
 mod codec_oracle;
-#[path = "../fuzz/src/oracles/http.rs"]
+#[path = "../../fuzz/src/oracles/http.rs"]
 #[allow(dead_code)]
 mod http_oracle;
-#[path = "../fuzz/src/oracles/kernel.rs"]
+#[path = "../../fuzz/src/oracles/kernel.rs"]
 #[allow(dead_code)]
 mod kernel_oracle;
-#[path = "../fuzz/src/oracles/manifest.rs"]
+#[path = "../../fuzz/src/oracles/manifest.rs"]
 #[allow(dead_code)]
 mod manifest_oracle;
-#[path = "../fuzz/src/oracles/wasm.rs"]
+#[path = "../../fuzz/src/oracles/wasm.rs"]
 #[allow(dead_code)]
 mod wasm_oracle;
 

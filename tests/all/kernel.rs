@@ -6,7 +6,7 @@
 //! disturb what the probe measures; the test reads them back as
 //! little-endian `u64`s.
 
-mod common;
+use crate::common;
 
 use extism_host::{Manifest, Plugin, Wasm};
 

@@ -1,7 +1,7 @@
 //! The manifest: its JSON form, the errors it reports, module hashes and
 //! sources, and plug-ins made of several modules.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -15,7 +15,7 @@
 //! once; a case or a recorded result this harness does not know how to check
 //! is itself a failure.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -1,8 +1,7 @@
 //! WASI file system: only the manifest's `allowed_paths` are visible, `ro:`
 //! mounts are read-only, and nothing escapes a mount.
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 use std::path::Path;
 

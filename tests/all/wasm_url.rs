@@ -2,8 +2,7 @@
 //! plug-in is created, with the manifest's method and headers, and checked
 //! against its hash.
 
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

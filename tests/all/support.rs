@@ -1,8 +1,6 @@
 //! Helpers for the limit, HTTP, file-system and wasm-URL tests: paths of the
 //! committed plug-ins, and a small local HTTP server that records what it
 //! was asked and stops by itself.
-//!
-//! Each test binary compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};

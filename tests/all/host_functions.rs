@@ -1,7 +1,7 @@
 //! User host functions: both ways of writing them, their errors, how they are
 //! linked, and the host state they reach.
 
-mod common;
+use crate::common;
 
 use extism_host::{
     CurrentPlugin, Error, HostError, HostFunction, LogLevel, Manifest, Plugin, PluginBuilder,

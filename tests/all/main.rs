@@ -1,0 +1,23 @@
+//! The integration tests, as one binary: wasmtime is linked once, and the
+//! tests of every file share the machine's cores in one run.
+
+mod common;
+mod support;
+
+mod async_calls;
+mod calls;
+mod context;
+mod filesystem;
+mod golden;
+mod host_fn;
+mod host_functions;
+mod hostile;
+mod http;
+mod interruption;
+mod kernel;
+mod limits;
+mod manifest;
+mod plugin_interface;
+mod pool;
+mod regressions;
+mod wasm_url;
