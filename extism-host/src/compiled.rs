@@ -259,11 +259,11 @@ impl CompiledPlugin {
             crate::blocking::now_or_never(self.new_store_in(state_inits, false, call, function))
         });
         made.unwrap_or_else(|| {
-                Err(Error::Runtime {
-                    plugin: self.name().to_string(),
-                    message: "synchronous instantiation suspended".into(),
-                })
+            Err(Error::Runtime {
+                plugin: self.name().to_string(),
+                message: "synchronous instantiation suspended".into(),
             })
+        })
     }
 
     /// [`new_store`](Self::new_store) for async plug-ins; raced against the

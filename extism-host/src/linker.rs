@@ -140,27 +140,29 @@ pub(crate) fn plan(
     for (position, (name, module)) in ordered.iter().enumerate() {
         let mut imports = Vec::new();
         for import in module.imports() {
-            let source = resolve(
-                position,
-                engine,
-                &linker,
-                &mut scratch,
-                &by_name,
-                &ordered,
-                &import,
-                wasi,
-            )
-            .and_then(|source| {
-                check_type(engine, &linker, &mut scratch, &ordered, &source, &import)?;
-                Ok(source)
-            })
-            .map_err(|reason| Error::Link {
-                plugin: plugin.to_string(),
-                module: name.clone(),
-                import: format!("{}::{}", import.module(), import.name()),
-                signature: describe(&import.ty()),
-                reason,
-            })?;
+            let source = check_order(position, &by_name, &import)
+                .and_then(|()| {
+                    resolve(
+                        engine,
+                        &linker,
+                        &mut scratch,
+                        &by_name,
+                        &ordered,
+                        &import,
+                        wasi,
+                    )
+                })
+                .and_then(|source| {
+                    check_type(engine, &linker, &mut scratch, &ordered, &source, &import)?;
+                    Ok(source)
+                })
+                .map_err(|reason| Error::Link {
+                    plugin: plugin.to_string(),
+                    module: name.clone(),
+                    import: format!("{}::{}", import.module(), import.name()),
+                    signature: describe(&import.ty()),
+                    reason,
+                })?;
             imports.push(source);
         }
         linked.push(LinkedModule {
@@ -228,8 +230,26 @@ fn instantiation_order(plugin: &str, modules: &[(String, Module)]) -> Result<Vec
     Ok(order)
 }
 
-fn resolve(
+/// Instances are made in order, so a module can only import from one made
+/// before it; its own exports do not exist yet.
+fn check_order(
     position: usize,
+    by_name: &HashMap<String, usize>,
+    import: &ImportType<'_>,
+) -> std::result::Result<(), String> {
+    let (module, name) = (import.module(), import.name());
+    match by_name.get(module) {
+        Some(&index) if index == position => Err(format!(
+            "but module `{module}` cannot import its own export `{name}`"
+        )),
+        Some(&index) if index > position => Err(format!(
+            "but module `{module}` is instantiated after the module importing from it"
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn resolve(
     engine: &Engine,
     linker: &Linker<StoreData>,
     scratch: &mut Store<StoreData>,
@@ -277,18 +297,6 @@ fn resolve(
     }
 
     if let Some(&index) = by_name.get(module) {
-        // Instances are made in order, so a module can only import from one
-        // made before it; its own exports do not exist yet.
-        if index == position {
-            return Err(format!(
-                "but module `{module}` cannot import its own export `{name}`"
-            ));
-        }
-        if index > position {
-            return Err(format!(
-                "but module `{module}` is instantiated after the module importing from it"
-            ));
-        }
         let (_, dep) = &ordered[index];
         let export = dep.get_export_index(name).ok_or_else(|| {
             format!("but module `{module}` of the plug-in has no export `{name}`")

@@ -186,22 +186,10 @@ const CHILD_ENV: &str = "EXTISM_RS_TEST_PRINT_CHILD";
 /// Runs `print_stdout` in a child process (this test binary, running only
 /// `print_stdout_child`) and returns what the child wrote to its stdout.
 fn child_stdout(inherit: bool) -> String {
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "print_stdout_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, if inherit { "inherit" } else { "default" })
-        .env_remove("EXTISM_ENABLE_WASI_OUTPUT")
-        .output()
-        .expect("the test binary runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    let mode = if inherit { "inherit" } else { "default" };
+    let stdout = support::run_alone(
+        "filesystem::print_stdout_child",
+        &[(CHILD_ENV, Some(mode)), ("EXTISM_ENABLE_WASI_OUTPUT", None)],
     );
     assert!(stdout.contains("child printed"), "the child ran: {stdout}");
     stdout

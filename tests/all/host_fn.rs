@@ -202,13 +202,13 @@ fn missing_state_names_the_type_and_the_function() {
     let [_, _, host_function, message] = host_fn_error(&error);
     assert_eq!(host_function, "extism:host/user::kv_read");
     assert!(
-        message.contains("no state of type `host_fn::KvStore`"),
+        message.contains("no state of type `all::host_fn::KvStore`"),
         "{message}"
     );
     assert!(
         error
             .to_string()
-            .starts_with("plug-in `kv`: function `count_vowels`: host function `extism:host/user::kv_read` failed: no state of type `host_fn::KvStore`"),
+            .starts_with("plug-in `kv`: function `count_vowels`: host function `extism:host/user::kv_read` failed: no state of type `all::host_fn::KvStore`"),
         "{error}"
     );
     // Lending the state afterwards makes the next call work.

@@ -21,10 +21,11 @@ use extism_host::{
 };
 use wasm_encoder::{
     CodeSection, ConstExpr, DataSection, ExportKind, ExportSection, Function, FunctionSection,
-    GlobalSection, GlobalType, Instruction, MemorySection, MemoryType, Module, TypeSection, ValType,
+    GlobalSection, GlobalType, Instruction, MemorySection, MemoryType, Module, TypeSection,
+    ValType,
 };
 
-use crate::support::{Reply, Server};
+use crate::support::{self, Reply, Server};
 
 fn build(wat: &str) -> Result<Plugin, Error> {
     PluginBuilder::new(Manifest::new([Wasm::data(wat)])).build()
@@ -36,32 +37,9 @@ fn build(wat: &str) -> Result<Plugin, Error> {
 /// Set in the child process [`isolated`] starts.
 const CHILD: &str = "EXTISM_HOSTILE_CHILD";
 
-/// Runs the ignored test `hostile::<name>` alone in a child process (the
-/// same test binary) and fails if it fails; returns what it printed.
+/// Runs the ignored test `hostile::<name>` alone in a child process.
 fn isolated(name: &str) -> String {
-    let exe = std::env::current_exe().expect("the test binary");
-    let out = std::process::Command::new(exe)
-        .args([
-            "--exact",
-            &format!("hostile::{name}"),
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, "1")
-        .output()
-        .expect("the test binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "child test {name} failed:\n{text}");
-    assert!(
-        text.contains("1 passed"),
-        "child test {name} did not run:\n{text}"
-    );
-    text
+    support::run_alone(&format!("hostile::{name}"), &[(CHILD, Some("1"))])
 }
 
 /// Whether this is the child process of [`isolated`] (the ignored tests do
@@ -132,13 +110,17 @@ fn a_module_importing_its_own_export_is_a_link_error() {
         }
         other => panic!("expected Error::Link, got {other:?}"),
     }
-    assert!(err.to_string().contains("cannot import its own export"), "{err}");
+    assert!(
+        err.to_string().contains("cannot import its own export"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_named_module_importing_itself_is_a_link_error() {
     let lib = r#"(module (import "lib" "g" (func)) (func (export "g")))"#;
-    let main = r#"(module (import "lib" "g" (func)) (func (export "run") (result i32) (i32.const 0)))"#;
+    let main =
+        r#"(module (import "lib" "g" (func)) (func (export "run") (result i32) (i32.const 0)))"#;
     let manifest = Manifest::new([Wasm::data(lib).with_name("lib"), Wasm::data(main)]);
     let err = PluginBuilder::new(manifest)
         .build()
@@ -187,7 +169,10 @@ fn panicking_instantiations_give_the_pool_place_back() {
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             pool.get(Duration::from_millis(200)).map(drop)
         }));
-        assert!(result.is_err(), "the host function's panic reaches the caller");
+        assert!(
+            result.is_err(),
+            "the host function's panic reaches the caller"
+        );
     }
     let metrics = pool.metrics();
     assert_eq!((metrics.in_use, metrics.created), (0, 0), "{metrics:?}");
@@ -283,7 +268,9 @@ fn block_bookkeeping_counts_against_max_pages() {
     // The budget is charged per live block and refunded by the next call's
     // reset: what fits keeps fitting, call after call.
     for _ in 0..3 {
-        plugin.call_bytes("run", b"500").expect("500 blocks fit in 2 pages");
+        plugin
+            .call_bytes("run", b"500")
+            .expect("500 blocks fit in 2 pages");
     }
 }
 
@@ -340,7 +327,10 @@ fn child_block_bookkeeping_released() {
     unlimited.call_bytes("run", b"1000000").expect("fits");
     let kept = rss().saturating_sub(before);
 
-    println!("1M alloc(1) without a limit: kept +{} MiB after the call", kept / MIB);
+    println!(
+        "1M alloc(1) without a limit: kept +{} MiB after the call",
+        kept / MIB
+    );
     assert!(kept < 40 * MIB, "kept +{} MiB", kept / MIB);
 }
 
@@ -392,12 +382,23 @@ fn a_huge_error_message_is_cut_and_keeps_its_length() {
         panic!("expected Error::Plugin, got {err:?}");
     };
     assert_eq!(*code, 1);
-    assert!(message.len() <= 64 * 1024 + 64, "{} bytes kept", message.len());
+    assert!(
+        message.len() <= 64 * 1024 + 64,
+        "{} bytes kept",
+        message.len()
+    );
     assert!(message.starts_with("xxxx"));
-    assert!(message.ends_with("(cut: 4194304 bytes in all)"), "{}", &message[message.len() - 40..]);
+    assert!(
+        message.ends_with("(cut: 4194304 bytes in all)"),
+        "{}",
+        &message[message.len() - 40..]
+    );
     // A short message is whole.
     let err = plugin.call_bytes("error", b"10").expect_err("fails");
-    assert!(matches!(&err, Error::Plugin { message, .. } if message == "xxxxxxxxxx"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Plugin { message, .. } if message == "xxxxxxxxxx"),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -412,7 +413,11 @@ fn a_huge_log_line_is_cut() {
     plugin.call_bytes("log", b"100").expect("logs");
     let lines = lines.lock().unwrap();
     assert_eq!(lines.len(), 2);
-    assert!(lines[0] <= 1024 * 1024 + 64, "a 4 MiB line came through as {} bytes", lines[0]);
+    assert!(
+        lines[0] <= 1024 * 1024 + 64,
+        "a 4 MiB line came through as {} bytes",
+        lines[0]
+    );
     assert_eq!(lines[1], 100);
 }
 
@@ -458,9 +463,12 @@ fn module_files_must_be_regular_files() {
     );
 
     // A directory neither.
-    let err = load_within(Manifest::new([Wasm::file(dir.path())]), Duration::from_secs(5))
-        .err()
-        .expect("a directory is no module");
+    let err = load_within(
+        Manifest::new([Wasm::file(dir.path())]),
+        Duration::from_secs(5),
+    )
+    .err()
+    .expect("a directory is no module");
     assert!(matches!(err, Error::WasmSource { .. }), "{err:?}");
 }
 
@@ -532,7 +540,10 @@ fn the_module_cache_keeps_to_its_byte_budget() {
     assert_eq!(engine.module_cache_stats().bytes, 0);
 
     // A cache of 0 entries keeps nothing; plug-ins still load.
-    let none = EngineBuilder::default().module_cache(0, 0).build().expect("an engine");
+    let none = EngineBuilder::default()
+        .module_cache(0, 0)
+        .build()
+        .expect("an engine");
     PluginBuilder::new(Manifest::new([Wasm::data(module_with_data(99, 1024))]))
         .with_engine(none.clone())
         .build()
@@ -577,7 +588,11 @@ fn child_module_cache_rss() {
     engine.clear_module_cache();
     let cleared = rss().saturating_sub(before);
     println!("after clear_module_cache: +{} MiB", cleared / MIB);
-    assert!(cleared < 100 * MIB, "kept +{} MiB after clearing", cleared / MIB);
+    assert!(
+        cleared < 100 * MIB,
+        "kept +{} MiB after clearing",
+        cleared / MIB
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -634,7 +649,10 @@ fn a_pooled_instance_comes_back_clean() {
     let mut a = pool.get(Duration::from_secs(5)).expect("a checkout");
     a.set_var("session", b"user-a").expect("a var");
     a.call_bytes("fetch", request.as_bytes()).expect("fetches");
-    assert!(matches!(a.call_bytes("last_status", b""), Err(Error::ExitCode { code: 200, .. })));
+    assert!(matches!(
+        a.call_bytes("last_status", b""),
+        Err(Error::ExitCode { code: 200, .. })
+    ));
     let headers = a.call_bytes("last_headers", b"").expect("headers").to_vec();
     assert!(String::from_utf8_lossy(&headers).contains("session=user-a"));
     a.call_bytes("echo", b"AAAAAAAAsecret").expect("echoes");
@@ -647,11 +665,16 @@ fn a_pooled_instance_comes_back_clean() {
     assert_eq!(pool.metrics().created, 1);
     assert_eq!(b.var("session"), None);
     assert_eq!(b.vars().count(), 0);
-    b.call_bytes("last_status", b"").expect("no status: exit code 0");
+    b.call_bytes("last_status", b"")
+        .expect("no status: exit code 0");
     assert_eq!(b.call_bytes("last_headers", b"").expect("no headers"), b"");
-    b.call_bytes("peek", b"").expect("the kernel memory was zeroed");
+    b.call_bytes("peek", b"")
+        .expect("the kernel memory was zeroed");
     assert_eq!(b.timeout(), None, "A's time limit is gone");
-    assert!(!a_cancel.cancel(), "A's cancel handle no longer reaches the instance");
+    assert!(
+        !a_cancel.cancel(),
+        "A's cancel handle no longer reaches the instance"
+    );
     b.call_bytes("echo", b"b").expect("B's call runs");
 }
 
@@ -746,7 +769,10 @@ fn the_wasm_stack_size_is_an_engine_option() {
         EngineBuilder::default().wasm_stack_bytes(0).build(),
         Err(Error::Runtime { .. })
     ));
-    assert!(EngineBuilder::default().wasm_stack_bytes(usize::MAX).build().is_err());
+    assert!(EngineBuilder::default()
+        .wasm_stack_bytes(usize::MAX)
+        .build()
+        .is_err());
     // A 4 MiB wasm stack from a 256 KiB thread: still a trap, not an abort.
     let engine = EngineBuilder::default()
         .wasm_stack_bytes(4 << 20)
@@ -757,7 +783,10 @@ fn the_wasm_stack_size_is_an_engine_option() {
         .compile()
         .expect("it compiles");
     let err = call_on_small_thread(compiled, 256 * 1024).expect_err("it overflows");
-    assert!(matches!(&err, Error::Trap { trap, .. } if trap.contains("stack")), "{err:?}");
+    assert!(
+        matches!(&err, Error::Trap { trap, .. } if trap.contains("stack")),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -772,7 +801,10 @@ fn deep_recursion_in_an_async_call_is_a_trap() {
         .block_on(plugin.call_bytes_async("run", b""))
         .map(<[u8]>::to_vec)
         .expect_err("it overflows");
-    assert!(matches!(&err, Error::Trap { trap, .. } if trap.contains("stack")), "{err:?}");
+    assert!(
+        matches!(&err, Error::Trap { trap, .. } if trap.contains("stack")),
+        "{err:?}"
+    );
 }
 
 trait BuildAsyncBlocking {

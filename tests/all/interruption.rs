@@ -588,12 +588,7 @@ fn in_child_process(name: &str) -> bool {
     if std::env::var_os(RSS_CHILD).is_some() {
         return true;
     }
-    let status = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(RSS_CHILD, "1")
-        .status()
-        .expect("the test binary runs");
-    assert!(status.success(), "{name} failed in its child process");
+    support::run_alone(&format!("interruption::{name}"), &[(RSS_CHILD, Some("1"))]);
     false
 }
 

@@ -141,6 +141,8 @@ fn instances_are_retired_after_max_calls() {
     let pool = PoolBuilder::default()
         .max_instances(1)
         .max_calls_per_instance(2)
+        // The total is a var: kept across checkouts, lost with the instance.
+        .keep_vars(true)
         .build(compiled("count_vowels.rust.wasm"));
     let mut totals = Vec::new();
     for _ in 0..3 {

@@ -10,9 +10,10 @@
 //!
 //! The bookkeeping is host memory that the plug-in controls the size of (one
 //! entry per live block, at most one free-list entry per live block since
-//! free neighbours coalesce), so each live block is charged
-//! [`BOOKKEEPING_BYTES`] against the plug-in's memory budget (`kernel/mod.rs`
-//! does the charging), and large tables are released when a call ends.
+//! free neighbours coalesce), so each live block past the first
+//! [`UNCHARGED_BLOCKS`] is charged [`BOOKKEEPING_BYTES`] against the
+//! plug-in's memory budget (`kernel/mod.rs` does the charging), and large
+//! tables are released when a call ends.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +38,16 @@ pub(crate) const MAX_END: u64 = 1 << 32;
 /// while it grows) and one free-list entry in each of two B-trees (16 bytes
 /// in nodes at least half full). Measured by `hostile::block_bookkeeping_*`.
 pub(crate) const BOOKKEEPING_BYTES: u64 = 128;
+
+/// Live blocks whose bookkeeping is not charged: a fixed 512 KiB at most per
+/// instance, so that plug-ins under a tiny `max_pages` (even 0) can still
+/// exchange a few thousand blocks in the kernel memory they start with.
+pub(crate) const UNCHARGED_BLOCKS: u64 = 4096;
+
+/// How many of `live` blocks are charged.
+pub(crate) fn charged(live: u64) -> u64 {
+    live.saturating_sub(UNCHARGED_BLOCKS)
+}
 
 /// Tables with more entries than this are dropped, not just emptied, when
 /// a call ends, so an instance does not keep a past call's peak.
@@ -84,7 +95,6 @@ impl Allocator {
         forgotten
     }
 
-
     /// The end of a call: the blocks are dead (the output is a range the
     /// host already holds), so tables a call made large are dropped rather
     /// than kept until the next call. Returns how many live blocks were
@@ -103,6 +113,11 @@ impl Allocator {
 
     /// The end of the region past calls may have written, and the start of
     /// a new one: the caller zeroes the memory below the returned offset.
+    /// How many blocks are live.
+    pub(crate) fn live(&self) -> u64 {
+        self.live.len() as u64
+    }
+
     pub(crate) fn take_high_water(&mut self) -> u64 {
         let high = self.high_water.max(self.top);
         self.high_water = self.top;

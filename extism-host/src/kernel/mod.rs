@@ -17,7 +17,7 @@ mod allocator;
 use wasmtime::{AsContextMut, Caller, Engine, Linker, Memory, Module};
 
 pub(crate) use allocator::Allocator;
-use allocator::BOOKKEEPING_BYTES;
+use allocator::{charged, BOOKKEEPING_BYTES};
 
 use crate::limits::PAGE;
 use crate::store::StoreData;
@@ -140,7 +140,7 @@ pub(crate) fn reset(mut store: impl AsContextMut<Data = StoreData>) -> wasmtime:
     let mut ctx = store.as_context_mut();
     let data = ctx.data_mut();
     let forgotten = data.kernel.blocks.reset();
-    data.limiter.refund(forgotten * BOOKKEEPING_BYTES);
+    data.limiter.refund(charged(forgotten) * BOOKKEEPING_BYTES);
     let kernel = &mut data.kernel;
     kernel.output = (0, 0);
     kernel.error = 0;
@@ -161,7 +161,12 @@ pub(crate) fn alloc(
     };
     // The block's bookkeeping is host memory: it comes out of the budget
     // before the block exists.
-    if let Err(e) = data.limiter.charge(BOOKKEEPING_BYTES) {
+    let charge = if charged(data.kernel.blocks.live()) > 0 {
+        BOOKKEEPING_BYTES
+    } else {
+        0
+    };
+    if let Err(e) = data.limiter.charge(charge) {
         data.kernel.blocks.free(offset);
         return Err(wasmtime::Error::new(e));
     }
@@ -172,7 +177,7 @@ pub(crate) fn alloc(
         if let Err(e) = instance.memory.grow(&mut ctx, pages) {
             let data = ctx.data_mut();
             data.kernel.blocks.free(offset);
-            data.limiter.refund(BOOKKEEPING_BYTES);
+            data.limiter.refund(charge);
             if e.is::<crate::limits::MemoryLimitExceeded>() {
                 return Err(e);
             }
@@ -192,10 +197,13 @@ pub(crate) fn free(
 ) -> wasmtime::Result<()> {
     let mut ctx = store.as_context_mut();
     let data = ctx.data_mut();
+    let was_charged = charged(data.kernel.blocks.live()) > 0;
     if !data.kernel.blocks.free(offset) {
         return Ok(());
     }
-    data.limiter.refund(BOOKKEEPING_BYTES);
+    if was_charged {
+        data.limiter.refund(BOOKKEEPING_BYTES);
+    }
     if offset == data.kernel.input.0 && offset != 0 {
         return set_input(ctx, offset, 0);
     }
@@ -206,7 +214,7 @@ pub(crate) fn free(
 /// range stays readable).
 pub(crate) fn end_call(data: &mut StoreData) {
     let forgotten = data.kernel.blocks.end_call();
-    data.limiter.refund(forgotten * BOOKKEEPING_BYTES);
+    data.limiter.refund(charged(forgotten) * BOOKKEEPING_BYTES);
 }
 
 /// Empties the kernel and zeroes the part of its memory past calls used, so
