@@ -21,6 +21,13 @@ use crate::timer::Timer;
 /// let default = Engine::default();
 /// let metered = Engine::builder().fuel(true).build()?;
 /// assert!(metered.fuel_enabled() && !default.fuel_enabled());
+///
+/// // At most 16 compiled modules and 64 MiB kept for reuse; 1 MiB of wasm stack.
+/// let bounded = Engine::builder()
+///     .module_cache(16, 64 << 20)
+///     .wasm_stack_bytes(1 << 20)
+///     .build()?;
+/// assert_eq!(bounded.module_cache_stats().entries, 0);
 /// # Ok::<(), extism_host::Error>(())
 /// ```
 #[derive(Clone)]

@@ -15,8 +15,9 @@ pub mod oracles {
     pub mod codec;
     pub mod http;
     pub mod kernel;
+    pub mod linking;
     pub mod manifest;
     pub mod wasm;
 }
 
-pub use oracles::{codec, http, manifest};
+pub use oracles::{codec, http, linking, manifest};

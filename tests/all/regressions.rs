@@ -28,6 +28,8 @@ mod http_oracle;
 #[path = "../../fuzz/src/oracles/kernel.rs"]
 #[allow(dead_code)]
 mod kernel_oracle;
+#[path = "../../fuzz/src/oracles/linking.rs"]
+mod linking_oracle;
 #[path = "../../fuzz/src/oracles/manifest.rs"]
 #[allow(dead_code)]
 mod manifest_oracle;
@@ -1011,6 +1013,42 @@ mod fuzz_corpus {
         for path in files("wasm_smith_plugin", "wasm") {
             let wasm = std::fs::read(&path).unwrap();
             named(&path, || wasm_oracle::check(&wasm, b"fuzz input"));
+        }
+    }
+}
+
+/// The `linked_modules` fuzz oracle over every two-module shape (each module
+/// importing nothing, itself, the other, a missing export or a mistyped one,
+/// with and without a start function) and a few longer chains and cycles.
+mod linked_module_shapes {
+    use super::linking_oracle;
+
+    #[test]
+    fn every_two_module_shape_builds_or_fails_typed() {
+        for a in 0..4u8 {
+            for b in 0..4u8 {
+                for wrong in [1u8, 0] {
+                    for start in [1u8, 0] {
+                        // 2 modules; module 0 imports one export of module `a % 2`,
+                        // module 1 (main) one of module `b % 2`.
+                        let data = [1, 1, a % 2, a, wrong, start, 1, b % 2, b, wrong, start];
+                        linking_oracle::check(&data);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chains_and_cycles_of_four() {
+        // 4 modules, each importing f0 of the next (a chain into main), then
+        // of the previous (a cycle through main), then of itself.
+        for shift in [1u8, 3, 0] {
+            let mut data = vec![3];
+            for i in 0..4u8 {
+                data.extend([1, (i + shift) % 4, 0, 1, 1]);
+            }
+            linking_oracle::check(&data);
         }
     }
 }
