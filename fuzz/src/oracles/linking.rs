@@ -92,12 +92,16 @@ pub fn check(data: &[u8]) {
         Err(e) => return expected_load_error(&e),
     };
     for _ in 0..2 {
-        plugin.call_bytes("run", b"").expect("a linked plug-in runs");
+        plugin
+            .call_bytes("run", b"")
+            .expect("a linked plug-in runs");
     }
     let pool = PoolBuilder::default().max_instances(1).build(compiled);
     for _ in 0..3 {
         let mut pooled = pool.get(Duration::from_secs(2)).expect("a checkout");
-        pooled.call_bytes("run", b"").expect("a pooled plug-in runs");
+        pooled
+            .call_bytes("run", b"")
+            .expect("a pooled plug-in runs");
     }
 }
 
