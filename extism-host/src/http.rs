@@ -19,7 +19,6 @@ use crate::env::{env_error, EnvErrorKind};
 use crate::interrupt::{CallInterrupt, Interruption};
 use crate::kernel;
 use crate::manifest::WasmRequest;
-use crate::source::MAX_MODULE_BYTES;
 use crate::store::StoreData;
 
 /// How many redirects a plug-in's request may follow.
@@ -341,17 +340,5 @@ pub(crate) fn fetch_module(request: &WasmRequest) -> Result<Vec<u8>, String> {
     if !response.status().is_success() {
         return Err(format!("the server answered {}", response.status()));
     }
-    let mut body = Vec::new();
-    response
-        .into_body()
-        .into_reader()
-        .take(MAX_MODULE_BYTES + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| e.to_string())?;
-    if body.len() as u64 > MAX_MODULE_BYTES {
-        return Err(format!(
-            "the module is larger than {MAX_MODULE_BYTES} bytes"
-        ));
-    }
-    Ok(body)
+    crate::source::read_capped(response.into_body().into_reader(), 0)
 }

@@ -98,7 +98,6 @@ fn read(wasm: &Wasm, name: &str) -> Result<Vec<u8>> {
 /// [`MAX_MODULE_BYTES`]. Devices and FIFOs are refused before they are
 /// opened, since opening a FIFO blocks and `/dev/zero` never ends.
 fn read_file(path: &std::path::Path) -> std::result::Result<Vec<u8>, String> {
-    use std::io::Read;
     let regular = |meta: &std::fs::Metadata| -> std::result::Result<(), String> {
         if !meta.is_file() {
             return Err("it is not a regular file".into());
@@ -116,13 +115,23 @@ fn read_file(path: &std::path::Path) -> std::result::Result<Vec<u8>, String> {
     // Checked again on the open file, in case the path changed in between.
     let meta = file.metadata().map_err(|e| e.to_string())?;
     regular(&meta)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_MODULE_BYTES + 1)
+    read_capped(file, meta.len())
+}
+
+/// Reads a module from `reader`, refusing more than [`MAX_MODULE_BYTES`].
+pub(crate) fn read_capped(
+    reader: impl std::io::Read,
+    expected_len: u64,
+) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(expected_len.min(MAX_MODULE_BYTES) as usize);
+    reader
+        .take(MAX_MODULE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| e.to_string())?;
     if bytes.len() as u64 > MAX_MODULE_BYTES {
         return Err(format!(
-            "it grew past the {MAX_MODULE_BYTES} bytes a module may be while it was read"
+            "the module is larger than the {MAX_MODULE_BYTES} bytes a module may be"
         ));
     }
     Ok(bytes)

@@ -48,6 +48,26 @@ fn in_child() -> bool {
     std::env::var_os(CHILD).is_some()
 }
 
+/// `$parent` runs the ignored test `$child` (whose body is `$body`) alone
+/// in a child process and prints what it printed.
+macro_rules! alone {
+    ($parent:ident, $child:ident, $body:block) => {
+        #[test]
+        fn $parent() {
+            println!("{}", isolated(stringify!($child)));
+        }
+
+        #[test]
+        #[ignore = "run by its parent test in a child process"]
+        fn $child() {
+            if !in_child() {
+                return;
+            }
+            $body
+        }
+    };
+}
+
 /// A field of `/proc/self/status`, in bytes.
 fn proc_status(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
@@ -274,18 +294,7 @@ fn block_bookkeeping_counts_against_max_pages() {
     }
 }
 
-#[test]
-fn block_bookkeeping_rss() {
-    let text = isolated("child_block_bookkeeping_rss");
-    println!("{text}");
-}
-
-#[test]
-#[ignore = "run by block_bookkeeping_rss in a child process"]
-fn child_block_bookkeeping_rss() {
-    if !in_child() {
-        return;
-    }
+alone!(block_bookkeeping_rss, child_block_bookkeeping_rss, {
     // 16M one-byte blocks under a 131 MiB budget (2100 pages): before the
     // bookkeeping was charged this peaked at 1.2 GiB and kept 800 MiB.
     let mut plugin = alloc_many(Some(2100));
@@ -306,33 +315,26 @@ fn child_block_bookkeeping_rss() {
     );
     // The budget is 131 MiB for the kernel memory and bookkeeping together.
     assert!(peak < 200 * MIB, "peak +{} MiB", peak / MIB);
-}
+});
 
-#[test]
-fn block_bookkeeping_is_released_after_the_call() {
-    let text = isolated("child_block_bookkeeping_released");
-    println!("{text}");
-}
+alone!(
+    block_bookkeeping_is_released_after_the_call,
+    child_block_bookkeeping_released,
+    {
+        // Without a limit, a call's tables are released when it ends: what
+        // stays is the kernel memory (8 MiB for 1M blocks of 8 bytes).
+        let mut unlimited = alloc_many(None);
+        let before = rss();
+        unlimited.call_bytes("run", b"1000000").expect("fits");
+        let kept = rss().saturating_sub(before);
 
-#[test]
-#[ignore = "run by block_bookkeeping_is_released_after_the_call in a child process"]
-fn child_block_bookkeeping_released() {
-    if !in_child() {
-        return;
+        println!(
+            "1M alloc(1) without a limit: kept +{} MiB after the call",
+            kept / MIB
+        );
+        assert!(kept < 40 * MIB, "kept +{} MiB", kept / MIB);
     }
-    // Without a limit, a call's tables are released when it ends: what
-    // stays is the kernel memory (8 MiB for 1M blocks of 8 bytes).
-    let mut unlimited = alloc_many(None);
-    let before = rss();
-    unlimited.call_bytes("run", b"1000000").expect("fits");
-    let kept = rss().saturating_sub(before);
-
-    println!(
-        "1M alloc(1) without a limit: kept +{} MiB after the call",
-        kept / MIB
-    );
-    assert!(kept < 40 * MIB, "kept +{} MiB", kept / MIB);
-}
+);
 
 // ---------------------------------------------------------------------------
 // 3. Copies of plug-in data.
@@ -551,18 +553,7 @@ fn the_module_cache_keeps_to_its_byte_budget() {
     assert_eq!(none.module_cache_stats().entries, 0);
 }
 
-#[test]
-fn module_cache_rss() {
-    let text = isolated("child_module_cache_rss");
-    println!("{text}");
-}
-
-#[test]
-#[ignore = "run by module_cache_rss in a child process"]
-fn child_module_cache_rss() {
-    if !in_child() {
-        return;
-    }
+alone!(module_cache_rss, child_module_cache_rss, {
     // 64 distinct modules with 4 MiB data segments, every plug-in dropped:
     // before the byte budget this kept 1.1 GiB.
     let engine = Engine::builder().build().expect("an engine");
@@ -593,7 +584,7 @@ fn child_module_cache_rss() {
         "kept +{} MiB after clearing",
         cleared / MIB
     );
-}
+});
 
 // ---------------------------------------------------------------------------
 // 5. Pool isolation.
