@@ -3,16 +3,24 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::abi::{self, KERNEL_NAMESPACE};
+use crate::call::CallOptions;
+use crate::compile::{self, CompileOptions};
 use crate::compiled::CompiledPlugin;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::host_function::HostFunction;
-use crate::log::{LogLevel, Logger};
-use crate::manifest::{Manifest, Wasm};
+use crate::http::HttpPolicy;
+use crate::inspect::Inspection;
+use crate::instance::{InstanceTemplate, StateInit};
+use crate::log::{LogLevel, LogSink, Logger};
+use crate::manifest::{Manifest, Wasm, DEFAULT_MAX_HTTP_RESPONSE_BYTES, DEFAULT_MAX_VAR_BYTES};
 use crate::plugin::Plugin;
-use crate::store::States;
+use crate::source;
+use crate::store::{PluginInfo, States};
+use crate::wasi::WasiOptions;
 
-type StateInit = Box<dyn FnOnce(&mut States) + Send>;
+/// Makes one instance's state; shared by every instance of a compiled plug-in.
 pub(crate) type StateFactory = Arc<dyn Fn(&mut States) + Send + Sync>;
 
 /// Everything about a plug-in that is not in its manifest: host functions,
@@ -28,21 +36,21 @@ pub(crate) type StateFactory = Arc<dyn Fn(&mut States) + Send + Sync>;
 /// # Ok::<(), extism_host::Error>(())
 /// ```
 pub struct PluginBuilder {
-    pub(crate) manifest: Manifest,
-    pub(crate) engine: Option<Engine>,
-    pub(crate) functions: Vec<HostFunction>,
-    pub(crate) wasi: bool,
-    pub(crate) wasi_stdio: bool,
-    pub(crate) name: Option<String>,
-    pub(crate) log_level: Option<LogLevel>,
-    pub(crate) logger: Option<Logger>,
-    pub(crate) fuel_limit: Option<u64>,
-    pub(crate) http_response_headers: bool,
-    pub(crate) http_timeout: Option<Duration>,
-    pub(crate) recycle_after_trap: bool,
-    pub(crate) asyncness: bool,
-    pub(crate) states: Vec<StateInit>,
-    pub(crate) state_factories: Vec<StateFactory>,
+    manifest: Manifest,
+    engine: Option<Engine>,
+    functions: Vec<HostFunction>,
+    wasi: bool,
+    wasi_stdio: bool,
+    name: Option<String>,
+    log_level: Option<LogLevel>,
+    logger: Option<Logger>,
+    fuel_limit: Option<u64>,
+    http_response_headers: bool,
+    http_timeout: Option<Duration>,
+    recycle_after_trap: bool,
+    asyncness: bool,
+    states: Vec<StateInit>,
+    state_factories: Vec<StateFactory>,
 }
 
 impl PluginBuilder {
@@ -199,17 +207,20 @@ impl PluginBuilder {
     /// Compiles the plug-in, ready to instantiate many times.
     ///
     /// # Errors
-    /// Malformed manifest, unreadable or mismatching modules, invalid wasm,
-    /// imports this host does not provide.
+    /// [`Error::Builder`] for inconsistent options (reported before anything
+    /// is loaded); malformed manifest, unreadable or mismatching modules,
+    /// invalid wasm, imports this host does not provide.
     pub fn compile(self) -> Result<CompiledPlugin> {
         if !self.states.is_empty() {
-            return Err(Error::Manifest(
-                "states given with PluginBuilder::with_state belong to the one plug-in build() makes; \
-                 for a compiled plug-in use with_state_factory (a state per instance) or Plugin::set_state"
+            return Err(Error::Builder {
+                plugin: self.plugin_name(),
+                message: "states given with PluginBuilder::with_state belong to the one plug-in \
+                          build() makes; for a compiled plug-in use with_state_factory (a state \
+                          per instance) or Plugin::set_state"
                     .into(),
-            ));
+            });
         }
-        let (compiled, _) = CompiledPlugin::new(self)?;
+        let (compiled, _) = self.finish()?;
         Ok(compiled)
     }
 
@@ -219,7 +230,7 @@ impl PluginBuilder {
     /// As [`compile`](Self::compile), and when the plug-in's initialisation
     /// (`_initialize`, constructors, `hs_init`) fails.
     pub fn build(self) -> Result<Plugin> {
-        let (compiled, states) = CompiledPlugin::new(self)?;
+        let (compiled, states) = self.finish()?;
         compiled.instantiate_with(states)
     }
 
@@ -229,7 +240,159 @@ impl PluginBuilder {
     /// # Errors
     /// As [`build`](Self::build).
     pub async fn build_async(self) -> Result<Plugin> {
-        let (compiled, states) = CompiledPlugin::new(self)?;
+        let (compiled, states) = self.finish()?;
         compiled.instantiate_async_with(states).await
     }
+
+    /// Loads and compiles the plug-in's modules and reports their imports
+    /// and exports, with what this host gives each import or why it gives
+    /// nothing, without failing at the first import it does not provide (as
+    /// [`compile`](Self::compile) does). For tools that report on plug-ins.
+    ///
+    /// ```
+    /// use extism_host::{ImportProvider, PluginBuilder};
+    ///
+    /// let report = PluginBuilder::from_wasm(r#"(module
+    ///     (import "extism:host/env" "alloc" (func (param i64) (result i64)))
+    ///     (import "extism:host/user" "lookup" (func (param i64) (result i64)))
+    ///     (func (export "run") (result i32) i32.const 0))"#)
+    ///     .inspect()?;
+    /// assert_eq!(report.imports[0].provider, Ok(ImportProvider::Kernel));
+    /// assert!(report.imports[1].provider.is_err());
+    /// assert!(report.exports[0].ty.is_plugin_function());
+    /// # Ok::<(), extism_host::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`compile`](Self::compile), except that imports this host does not
+    /// provide are reported, not errors.
+    pub fn inspect(self) -> Result<Inspection> {
+        let plugin = self.plugin_name();
+        let engine = self.engine.clone().unwrap_or_default();
+        check_options(&plugin, &engine, &self.functions, None, self.asyncness)?;
+        compile::inspect(
+            &engine,
+            &self.manifest,
+            CompileOptions {
+                plugin: &plugin,
+                functions: &self.functions,
+                wasi: self.wasi,
+                asyncness: self.asyncness,
+            },
+        )
+    }
+
+    fn plugin_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| source::default_plugin_name(&self.manifest.wasm))
+    }
+
+    /// Splits the options into what each stage needs: compilation and
+    /// linking, making instances, and calls. The states for the first
+    /// instance come back with the compiled plug-in.
+    fn finish(self) -> Result<(CompiledPlugin, Vec<StateInit>)> {
+        let plugin = self.plugin_name();
+        let engine = match (self.engine, self.fuel_limit) {
+            (Some(engine), _) => engine,
+            (None, Some(_)) => Engine::shared_fuel()?,
+            (None, None) => Engine::default(),
+        };
+        check_options(&plugin, &engine, &self.functions, self.fuel_limit, self.asyncness)?;
+        let plan = compile::compile(
+            &engine,
+            &self.manifest,
+            CompileOptions {
+                plugin: &plugin,
+                functions: &self.functions,
+                wasi: self.wasi,
+                asyncness: self.asyncness,
+            },
+        )?;
+        let manifest = self.manifest;
+        let wasi = if self.wasi {
+            Some(WasiOptions::new(
+                manifest.allowed_paths.as_ref(),
+                self.wasi_stdio,
+            )?)
+        } else {
+            None
+        };
+        let http = HttpPolicy::new(
+            manifest.allowed_hosts.as_deref().unwrap_or_default(),
+            manifest
+                .memory
+                .max_http_response_bytes
+                .unwrap_or(DEFAULT_MAX_HTTP_RESPONSE_BYTES),
+            self.http_response_headers,
+            self.http_timeout,
+        );
+        let template = InstanceTemplate {
+            info: Arc::new(PluginInfo {
+                name: plugin.into(),
+            }),
+            config: Arc::new(manifest.config),
+            max_pages: manifest.memory.max_pages,
+            max_var_bytes: manifest
+                .memory
+                .max_var_bytes
+                .unwrap_or(DEFAULT_MAX_VAR_BYTES),
+            http: Arc::new(http),
+            wasi,
+            log: LogSink {
+                level: self.log_level,
+                logger: self.logger,
+            },
+            state_factories: self.state_factories,
+        };
+        let calls = CallOptions {
+            timeout: manifest.timeout_ms.map(Duration::from_millis),
+            fuel: self.fuel_limit,
+            asyncness: self.asyncness,
+            recycle_after_trap: self.recycle_after_trap,
+        };
+        let compiled = CompiledPlugin::new(engine, plan, template, calls);
+        Ok((compiled, self.states))
+    }
+}
+
+/// The builder mistakes that need no module: reported before anything is
+/// loaded or compiled.
+fn check_options(
+    plugin: &str,
+    engine: &Engine,
+    functions: &[HostFunction],
+    fuel_limit: Option<u64>,
+    asyncness: bool,
+) -> Result<()> {
+    let mistake = |message: String| {
+        Err(Error::Builder {
+            plugin: plugin.to_string(),
+            message,
+        })
+    };
+    if fuel_limit.is_some() && !engine.fuel_enabled() {
+        return mistake(
+            "it has a fuel limit, but its engine does not count fuel (EngineBuilder::with_fuel(true))"
+                .into(),
+        );
+    }
+    let mut seen = std::collections::HashSet::new();
+    for f in functions {
+        let name = format!("{}::{}", f.namespace(), f.name());
+        if f.is_async() && !asyncness {
+            return mistake(format!(
+                "host function `{name}` is async: build the plug-in with PluginBuilder::with_async(true)"
+            ));
+        }
+        if f.namespace() == KERNEL_NAMESPACE && abi::home(f.name()).is_some() {
+            return mistake(format!(
+                "host function `{name}` would replace a built-in Extism function"
+            ));
+        }
+        if !seen.insert((f.namespace(), f.name())) {
+            return mistake(format!("host function `{name}` is registered twice"));
+        }
+    }
+    Ok(())
 }

@@ -41,6 +41,20 @@ pub(crate) struct CallReport {
     pub(crate) fuel_consumed: Option<u64>,
 }
 
+/// What every call of a plug-in runs under, fixed when it is built; a
+/// [`Plugin`](crate::Plugin) keeps its own copy.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallOptions {
+    /// The manifest's `timeout_ms`: each instance's time limit until changed.
+    pub(crate) timeout: Option<Duration>,
+    /// Fuel per call, when metered.
+    pub(crate) fuel: Option<u64>,
+    /// Built with `with_async(true)`: calls and instantiation are async.
+    pub(crate) asyncness: bool,
+    /// A trapped call gives the next one a fresh instance.
+    pub(crate) recycle_after_trap: bool,
+}
+
 /// What an [`ActiveCall`] needs to know about the instance.
 pub(crate) struct CallLimits<'a> {
     pub(crate) plugin: &'a str,

@@ -7,10 +7,13 @@ use std::ptr::NonNull;
 /// A pointer to the context of the call running in a store.
 ///
 /// The value is borrowed `&mut` by `call_with_context` for the whole call;
-/// the store keeps only this pointer. Every call replaces the store's context
-/// before any wasm runs and clears it when wasm returns, so a host function
-/// (which runs only inside a call) can never see a pointer that outlived its
-/// borrow, even after a call that unwound.
+/// the store keeps only this pointer. `ActiveCall::enter` installs it (every
+/// call replaces the store's context before any wasm runs) and
+/// `ActiveCall::leave` clears it; a call that unwound before `leave` leaves a
+/// pointer that the next call's `enter` overwrites before any host function
+/// can run, and a panicking or dropped call's store is recycled anyway. So a
+/// host function (which runs only inside a call) never sees a pointer that
+/// outlived its borrow.
 pub(crate) struct CallContext(NonNull<dyn Any + Send>);
 
 // SAFETY: the pointee is `Send` (bound on `lend`), and the pointer is only
@@ -24,9 +27,9 @@ impl CallContext {
     pub(crate) fn get_mut<T: 'static>(&mut self) -> Option<&mut T> {
         // SAFETY: the pointer comes from a `&mut (dyn Any + Send)` that
         // `call_with_context` holds for the duration of the call, and
-        // `Plugin::call_raw` installs it right before calling wasm and clears
-        // it right after, so it is valid whenever a host function (running
-        // inside that call) gets here. Host functions reach it through
+        // `ActiveCall::enter` installs it right before calling wasm and
+        // `ActiveCall::leave` clears it right after, so it is valid whenever a
+        // host function (running inside that call) gets here. Host functions reach it through
         // `&mut CurrentPlugin`, so no two references to it exist at once.
         let value: &mut (dyn Any + Send) = unsafe { self.0.as_mut() };
         value.downcast_mut()

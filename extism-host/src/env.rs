@@ -214,20 +214,3 @@ pub(crate) fn add_to_linker(
     )?;
     Ok(())
 }
-
-/// Every name `extism:host/env` provides, kernel and services, for telling
-/// an unknown kernel import from a user function at load time.
-pub(crate) const SERVICE_FUNCTIONS: &[&str] = &[
-    "config_get",
-    "var_get",
-    "var_set",
-    "log_trace",
-    "log_debug",
-    "log_info",
-    "log_warn",
-    "log_error",
-    "get_log_level",
-    "http_request",
-    "http_status_code",
-    "http_headers",
-];

@@ -200,7 +200,7 @@ pub enum Error {
     MemoryLimit {
         /// The plug-in's name.
         plugin: String,
-        /// The export that was called (empty during instantiation).
+        /// The export that was called.
         function: String,
         /// The limit, in 64 KiB pages.
         max_pages: u32,
@@ -215,12 +215,27 @@ pub enum Error {
         message: String,
     },
 
-    /// The host (or a host function calling back) tried to call the plug-in
-    /// while one of its calls was running.
-    #[error("plug-in `{plugin}`: cannot make reentrant calls into a plug-in")]
-    Reentrant {
+    /// The plug-in was put together wrongly with
+    /// [`PluginBuilder`](crate::PluginBuilder): a host function registered
+    /// twice or named like a built-in Extism function, an async host function
+    /// for a plug-in not built with `with_async(true)`, a fuel limit on an
+    /// engine that does not count fuel, states given to `compile`. Reported
+    /// before anything is loaded or compiled.
+    #[error("plug-in `{plugin}`: {message}")]
+    Builder {
         /// The plug-in's name.
         plugin: String,
+        /// What is wrong with the options.
+        message: String,
+    },
+
+    /// An [`Engine`](crate::Engine) cannot be made as configured with
+    /// [`EngineBuilder`](crate::EngineBuilder): an unusable compilation cache
+    /// directory, a wasm stack size out of range, settings wasmtime refuses.
+    #[error("cannot create the engine: {message}")]
+    Engine {
+        /// What is wrong.
+        message: String,
     },
 
     /// A value crossing the boundary could not be encoded or decoded.
@@ -368,7 +383,8 @@ impl Error {
             | Error::OutOfFuel { .. }
             | Error::MemoryLimit { .. }
             | Error::Vars { .. }
-            | Error::Reentrant { .. }
+            | Error::Builder { .. }
+            | Error::Engine { .. }
             | Error::Codec { .. }
             | Error::Interface { .. }
             | Error::PoolTimeout { .. }
@@ -394,12 +410,15 @@ impl Error {
             | Error::OutOfFuel { plugin, .. }
             | Error::MemoryLimit { plugin, .. }
             | Error::Vars { plugin, .. }
-            | Error::Reentrant { plugin }
+            | Error::Builder { plugin, .. }
             | Error::Codec { plugin, .. }
             | Error::Interface { plugin, .. }
             | Error::PoolTimeout { plugin, .. }
             | Error::Runtime { plugin, .. } => Some(plugin),
-            Error::Manifest(_) | Error::WasmSource { .. } | Error::HashMismatch { .. } => None,
+            Error::Manifest(_)
+            | Error::WasmSource { .. }
+            | Error::HashMismatch { .. }
+            | Error::Engine { .. } => None,
         }
     }
 }

@@ -12,8 +12,7 @@ use crate::current_plugin::CurrentPlugin;
 use crate::error::HostError;
 use crate::store::StoreData;
 
-/// The namespace plug-ins import host functions from unless told otherwise.
-pub const USER_NAMESPACE: &str = "extism:host/user";
+use crate::abi::USER_NAMESPACE;
 
 /// A wasm value type a host function can take or return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

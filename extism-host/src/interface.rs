@@ -2,7 +2,8 @@
 //! export a trait calls, each of them an Extism function? Generated code reaches it
 //! through [`crate::__private`], with a table of the trait's exports.
 
-use crate::compiled::{is_plugin_function, CompiledPlugin};
+use crate::abi::is_plugin_function;
+use crate::compiled::CompiledPlugin;
 use crate::error::{Error, MistypedExport, Result};
 use crate::linker;
 

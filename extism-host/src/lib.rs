@@ -34,9 +34,11 @@
 #[doc(hidden)]
 pub mod __private;
 
+mod abi;
 mod blocking;
 mod builder;
 mod call;
+mod compile;
 mod compiled;
 mod context;
 mod current_plugin;
@@ -46,6 +48,8 @@ mod error;
 mod guest_runtime;
 mod host_function;
 mod http;
+mod inspect;
+mod instance;
 mod interface;
 mod interrupt;
 mod kernel;
@@ -71,7 +75,9 @@ pub use compiled::CompiledPlugin;
 pub use current_plugin::{CurrentPlugin, TakenState};
 pub use engine::{Engine, EngineBuilder, Pooling};
 pub use error::{Error, HostError, MistypedExport, Result};
-pub use host_function::{HostFunction, IntoHostFn, ValType, PTR, USER_NAMESPACE};
+pub use abi::USER_NAMESPACE;
+pub use host_function::{HostFunction, IntoHostFn, ValType, PTR};
+pub use inspect::{ExportItem, ImportItem, ImportProvider, Inspection, ItemType};
 pub use interrupt::{CallInterrupt, CancelHandle, Interruption};
 pub use log::{LogLevel, Logger};
 pub use manifest::{

@@ -7,22 +7,20 @@
 //! to find it when an instance is made. Type checks and "missing import"
 //! errors all happen here, at load time.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use wasmtime::{ExternType, ImportType, Linker, Module, ModuleExport, Store};
 
+use crate::abi::{
+    self, Home, KERNEL_NAMESPACE, LEGACY_NAMESPACE, MAIN, USER_NAMESPACE, WASI_NAMESPACES,
+};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::host_function::{HostFunction, USER_NAMESPACE};
+use crate::guest_runtime::GuestRuntime;
+use crate::host_function::HostFunction;
+use crate::inspect::ImportItem;
 use crate::kernel;
-use crate::source::{KERNEL_NAMESPACE, MAIN};
 use crate::store::StoreData;
-
-/// The legacy (pre-1.0 PDK) module plug-ins imported the kernel from, with
-/// every name prefixed `extism_`.
-const LEGACY_NAMESPACE: &str = "env";
-const LEGACY_PREFIX: &str = "extism_";
-const WASI_NAMESPACES: &[&str] = &["wasi_snapshot_preview1", "wasi_unstable"];
 
 /// Where one import comes from when an instance is made.
 #[derive(Clone)]
@@ -40,6 +38,8 @@ pub(crate) struct LinkedModule {
     pub(crate) name: String,
     pub(crate) module: Module,
     pub(crate) imports: Vec<ImportSource>,
+    /// The language runtime initialisation it needs once instantiated.
+    pub(crate) runtime: GuestRuntime,
 }
 
 /// The shared linker and the modules in instantiation order (main last).
@@ -48,20 +48,22 @@ pub(crate) struct LinkPlan {
     pub(crate) modules: Vec<LinkedModule>,
 }
 
-/// Builds the shared linker for a plug-in.
+/// Builds the shared linker for a plug-in. The builder has already refused
+/// host functions that are registered twice or named like built-ins.
 pub(crate) fn build_linker(
     engine: &Engine,
+    plugin: &str,
     functions: &[HostFunction],
     wasi: bool,
     asyncness: bool,
 ) -> Result<Linker<StoreData>> {
     let mut linker = Linker::new(engine.wasmtime());
-    let runtime_error = |e: wasmtime::Error| Error::Runtime {
-        plugin: String::new(),
+    let define_error = |e: wasmtime::Error| Error::Builder {
+        plugin: plugin.to_string(),
         message: format!("cannot define host functions: {e}"),
     };
-    kernel::add_to_linker(&mut linker, KERNEL_NAMESPACE).map_err(runtime_error)?;
-    crate::env::add_to_linker(&mut linker, KERNEL_NAMESPACE, asyncness).map_err(runtime_error)?;
+    kernel::add_to_linker(&mut linker, KERNEL_NAMESPACE).map_err(define_error)?;
+    crate::env::add_to_linker(&mut linker, KERNEL_NAMESPACE, asyncness).map_err(define_error)?;
     if wasi {
         if asyncness {
             wasmtime_wasi::p1::add_to_linker_async(&mut linker, StoreData::wasi_mut)
@@ -69,61 +71,38 @@ pub(crate) fn build_linker(
             wasmtime_wasi::p1::add_to_linker_sync(&mut linker, StoreData::wasi_mut)
         }
         .and_then(|()| crate::wasi::shadow_poll_oneoff(&mut linker, asyncness))
-        .map_err(runtime_error)?;
+        .map_err(define_error)?;
     }
-    let mut seen = HashSet::new();
     for f in functions {
-        if f.namespace() == KERNEL_NAMESPACE && is_builtin(f.name()) {
-            return Err(Error::Manifest(format!(
-                "host function `{}::{}` would replace a built-in Extism function",
-                f.namespace(),
-                f.name()
-            )));
-        }
-        if !seen.insert((f.namespace(), f.name())) {
-            return Err(Error::Manifest(format!(
-                "host function `{}::{}` is registered twice",
-                f.namespace(),
-                f.name()
-            )));
-        }
         f.define_as(&mut linker, f.namespace(), f.name())
-            .map_err(runtime_error)?;
+            .map_err(define_error)?;
     }
     Ok(linker)
 }
 
-fn is_builtin(name: &str) -> bool {
-    kernel::WASM_FUNCTIONS.contains(&name)
-        || KERNEL_HOST_FUNCTIONS.contains(&name)
-        || crate::env::SERVICE_FUNCTIONS.contains(&name)
+impl LinkPlan {
+    /// The main module (always the last one).
+    pub(crate) fn main(&self) -> &Module {
+        &self.modules[self.modules.len() - 1].module
+    }
 }
 
-/// Kernel functions implemented on the host side (see `kernel::add_to_linker`).
-const KERNEL_HOST_FUNCTIONS: &[&str] = &[
-    "alloc",
-    "free",
-    "length",
-    "length_unsafe",
-    "output_set",
-    "output_length",
-    "output_offset",
-    "error_set",
-    "error_get",
-    "input_set",
-    "reset",
-    "memory_bytes",
-];
+/// The modules in instantiation order, and every import of each resolved on
+/// its own (in `Module::imports` order).
+struct Resolution {
+    ordered: Vec<(String, Module)>,
+    imports: Vec<Vec<std::result::Result<ImportSource, String>>>,
+}
 
-/// Orders the modules so that each comes after the modules it imports,
-/// and resolves every import.
-pub(crate) fn plan(
+/// Orders the modules so that each comes after the modules it imports, and
+/// resolves every import without stopping at the first that fails.
+fn resolve_all(
     engine: &Engine,
     plugin: &str,
-    linker: Linker<StoreData>,
+    linker: &Linker<StoreData>,
     modules: Vec<(String, Module)>,
     wasi: bool,
-) -> Result<LinkPlan> {
+) -> Result<Resolution> {
     let order = instantiation_order(plugin, &modules)?;
     let mut by_name: HashMap<String, usize> = HashMap::new();
     let mut ordered: Vec<(String, Module)> = Vec::with_capacity(modules.len());
@@ -136,45 +115,87 @@ pub(crate) fn plan(
     }
     // A store only to look at the types of the linker's definitions.
     let mut scratch = Store::new(engine.wasmtime(), StoreData::scratch());
+    let imports = ordered
+        .iter()
+        .enumerate()
+        .map(|(position, (_, module))| {
+            module
+                .imports()
+                .map(|import| {
+                    check_order(position, &by_name, &import)
+                        .and_then(|()| {
+                            resolve(engine, linker, &mut scratch, &by_name, &ordered, &import, wasi)
+                        })
+                        .and_then(|source| {
+                            check_type(engine, linker, &mut scratch, &ordered, &source, &import)?;
+                            Ok(source)
+                        })
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Resolution { ordered, imports })
+}
+
+/// Orders the modules and resolves every import; the first that fails is
+/// the plug-in's [`Error::Link`].
+pub(crate) fn plan(
+    engine: &Engine,
+    plugin: &str,
+    linker: Linker<StoreData>,
+    modules: Vec<(String, Module)>,
+    wasi: bool,
+) -> Result<LinkPlan> {
+    let Resolution { ordered, imports } = resolve_all(engine, plugin, &linker, modules, wasi)?;
     let mut linked = Vec::with_capacity(ordered.len());
-    for (position, (name, module)) in ordered.iter().enumerate() {
-        let mut imports = Vec::new();
-        for import in module.imports() {
-            let source = check_order(position, &by_name, &import)
-                .and_then(|()| {
-                    resolve(
-                        engine,
-                        &linker,
-                        &mut scratch,
-                        &by_name,
-                        &ordered,
-                        &import,
-                        wasi,
-                    )
-                })
-                .and_then(|source| {
-                    check_type(engine, &linker, &mut scratch, &ordered, &source, &import)?;
-                    Ok(source)
-                })
-                .map_err(|reason| Error::Link {
-                    plugin: plugin.to_string(),
-                    module: name.clone(),
-                    import: format!("{}::{}", import.module(), import.name()),
-                    signature: describe(&import.ty()),
-                    reason,
-                })?;
-            imports.push(source);
+    for ((name, module), resolved) in ordered.into_iter().zip(imports) {
+        let mut sources = Vec::with_capacity(resolved.len());
+        for (import, source) in module.imports().zip(resolved) {
+            let source = source.map_err(|reason| Error::Link {
+                plugin: plugin.to_string(),
+                module: name.clone(),
+                import: format!("{}::{}", import.module(), import.name()),
+                signature: describe(&import.ty()),
+                reason,
+            })?;
+            sources.push(source);
         }
         linked.push(LinkedModule {
-            name: name.clone(),
-            module: module.clone(),
-            imports,
+            runtime: GuestRuntime::detect(&module),
+            name,
+            module,
+            imports: sources,
         });
     }
     Ok(LinkPlan {
         linker,
         modules: linked,
     })
+}
+
+/// Every import of the plug-in's modules and how it resolves, including
+/// those that do not (for reports; [`plan`] fails at the first of those).
+pub(crate) fn survey(
+    engine: &Engine,
+    plugin: &str,
+    linker: &Linker<StoreData>,
+    modules: Vec<(String, Module)>,
+    wasi: bool,
+) -> Result<Vec<ImportItem>> {
+    let Resolution { ordered, imports } = resolve_all(engine, plugin, linker, modules, wasi)?;
+    let names: Vec<&str> = ordered.iter().map(|(n, _)| n.as_str()).collect();
+    let mut items = Vec::new();
+    for ((name, module), resolved) in ordered.iter().zip(&imports) {
+        for (import, source) in module.imports().zip(resolved) {
+            items.push(crate::inspect::item(
+                name,
+                &import,
+                source.as_ref().map_err(String::as_str),
+                &names,
+            ));
+        }
+    }
+    Ok(items)
 }
 
 /// Depth-first order over "imports from module named X"; a cycle is an error.
@@ -267,18 +288,11 @@ fn resolve(
     };
 
     // The kernel, under its name or (pre-1.0 PDKs) as `env::extism_*`.
-    let kernel_name = if module == KERNEL_NAMESPACE {
-        Some(name)
-    } else if module == LEGACY_NAMESPACE {
-        name.strip_prefix(LEGACY_PREFIX)
-    } else {
-        None
-    };
-    if let Some(kernel_name) = kernel_name {
+    if let Some(kernel_name) = abi::kernel_import(module, name) {
         if !matches!(import.ty(), ExternType::Func(_)) {
             return Err("but plug-ins may import only functions from the Extism kernel".into());
         }
-        if kernel::WASM_FUNCTIONS.contains(&kernel_name) {
+        if abi::home(kernel_name) == Some(Home::KernelWasm) {
             let export = engine
                 .kernel_module()
                 .get_export_index(kernel_name)
@@ -291,7 +305,7 @@ fn resolve(
         if module == KERNEL_NAMESPACE {
             return Err(format!(
                 "which is not an Extism kernel function (the plug-in's PDK may be newer than this host; known functions: {})",
-                known_kernel_functions()
+                abi::function_names()
             ));
         }
     }
@@ -339,7 +353,7 @@ fn check_type(
     let provided = match source {
         ImportSource::Kernel(_) => engine
             .kernel_module()
-            .get_export(kernel_name_of(import))
+            .get_export(abi::kernel_import(import.module(), import.name()).unwrap_or_default())
             .ok_or("but the kernel does not export it")?,
         ImportSource::Linker { module, name } => linker
             .get(&mut *scratch, module, name)
@@ -367,40 +381,7 @@ fn check_type(
     }
 }
 
-fn kernel_name_of<'a>(import: &'a ImportType<'_>) -> &'a str {
-    import
-        .name()
-        .strip_prefix(LEGACY_PREFIX)
-        .unwrap_or(import.name())
-}
-
-fn known_kernel_functions() -> String {
-    let mut names: Vec<&str> = kernel::WASM_FUNCTIONS
-        .iter()
-        .chain(KERNEL_HOST_FUNCTIONS)
-        .chain(crate::env::SERVICE_FUNCTIONS)
-        .copied()
-        .collect();
-    names.sort_unstable();
-    names.join(", ")
-}
-
 /// An import or export type the way a WAT reader would write it.
 pub(crate) fn describe(ty: &ExternType) -> String {
-    match ty {
-        ExternType::Func(f) => {
-            let list = |it: &mut dyn Iterator<Item = wasmtime::ValType>| {
-                it.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
-            };
-            format!(
-                "(func ({}) -> ({}))",
-                list(&mut f.params()),
-                list(&mut f.results())
-            )
-        }
-        ExternType::Memory(_) => "(memory)".into(),
-        ExternType::Global(_) => "(global)".into(),
-        ExternType::Table(_) => "(table)".into(),
-        ExternType::Tag(_) => "(tag)".into(),
-    }
+    crate::inspect::ItemType::from(ty).to_string()
 }

@@ -110,7 +110,7 @@ pub(crate) fn from_wasmtime(cx: FailedCall<'_>, error: wasmtime::Error) -> Error
             _ => Error::HostFunction {
                 plugin,
                 function,
-                host_function: format!("extism:host/env::{}", env.function),
+                host_function: format!("{}::{}", crate::abi::KERNEL_NAMESPACE, env.function),
                 message: env.to_string(),
             },
         };

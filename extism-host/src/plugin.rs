@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 use wasmtime::{Instance, Store, TypedFunc};
 
 use crate::builder::PluginBuilder;
-use crate::call::ActiveCall;
+use crate::call::{ActiveCall, CallOptions};
 use crate::compiled::CompiledPlugin;
 use crate::context::CallContext;
 use crate::error::{Error, Result};
@@ -38,6 +38,8 @@ pub struct Plugin {
     store: Store<StoreData>,
     main: Instance,
     exports: FxHashMap<Box<str>, Arc<Export>>,
+    /// What every call runs under, copied from the compiled plug-in.
+    options: CallOptions,
     /// What the next call must do first.
     pending: Pending,
     /// This instance's time limit per call (starts as the manifest's).
@@ -54,12 +56,19 @@ pub struct Plugin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pending {
     Nothing,
+    /// A fresh instance first, keeping or dropping the vars.
+    Fresh(Vars),
+}
+
+/// What a fresh instance does with the old one's vars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Vars {
     /// `_start` ran: a fresh instance, as in the reference, whose vars are
     /// dropped with the old one.
-    Reset,
+    Drop,
     /// The last call trapped, timed out or hit a limit: the guest's memory
     /// may be half-updated, so it gets a fresh instance that keeps the vars.
-    Recycle,
+    Keep,
 }
 
 /// A callable export, resolved once.
@@ -96,14 +105,15 @@ impl Plugin {
         main: Instance,
         cancel: Arc<CancelState>,
     ) -> Self {
-        let timeout = compiled.inner.timeout;
+        let options = compiled.call_options();
         Plugin {
             compiled,
             store,
             main,
             exports: FxHashMap::default(),
+            options,
             pending: Pending::Nothing,
-            timeout,
+            timeout: options.timeout,
             fuel_consumed: None,
             calls: 0,
             cancel,
@@ -175,7 +185,7 @@ impl Plugin {
         I: extism_codec::Encode,
         O: extism_codec::Decode<'a>,
     {
-        let codec_error = codec_error(self.compiled.inner.info.name.clone(), name);
+        let codec_error = codec_error(self.compiled.template().info.name.clone(), name);
         let bytes = input.encode().map_err(&codec_error)?;
         let output = self.call_bytes(name, &bytes)?;
         O::decode(output).map_err(codec_error)
@@ -219,7 +229,7 @@ impl Plugin {
         O: extism_codec::Decode<'a>,
         C: Send + 'static,
     {
-        let codec_error = codec_error(self.compiled.inner.info.name.clone(), name);
+        let codec_error = codec_error(self.compiled.template().info.name.clone(), name);
         let bytes = input.encode().map_err(&codec_error)?;
         let (offset, len) = self.call_raw(name, &bytes, Some(CallContext::lend(context)))?;
         let output = self.output(name, offset, len)?;
@@ -266,10 +276,10 @@ impl Plugin {
         input: &[u8],
         context: Option<CallContext>,
     ) -> Result<(u64, u64)> {
-        if self.compiled.inner.asyncness {
+        if self.options.asyncness {
             return Err(self.compiled.needs_async("call_async / call_bytes_async"));
         }
-        let wasm_stack = self.compiled.inner.engine.wasm_stack();
+        let wasm_stack = self.compiled.engine().wasm_stack();
         let finished = crate::stack::with_room(wasm_stack, || {
             crate::blocking::now_or_never(self.call_in(name, input, context, false))
         });
@@ -289,7 +299,7 @@ impl Plugin {
     /// # Errors
     /// As [`call_bytes`](Self::call_bytes).
     pub async fn call_bytes_async(&mut self, name: &str, input: &[u8]) -> Result<&[u8]> {
-        let asyncness = self.compiled.inner.asyncness;
+        let asyncness = self.options.asyncness;
         let (offset, len) = self.call_in(name, input, None, asyncness).await?;
         self.output(name, offset, len)
     }
@@ -303,7 +313,7 @@ impl Plugin {
         I: extism_codec::Encode,
         O: extism_codec::Decode<'a>,
     {
-        let codec_error = codec_error(self.compiled.inner.info.name.clone(), name);
+        let codec_error = codec_error(self.compiled.template().info.name.clone(), name);
         // Owned, so that the future does not hold a borrow of `input` (which
         // would need `I: Sync` for the future to be `Send`).
         let bytes = input.encode().map_err(&codec_error)?.into_owned();
@@ -328,9 +338,9 @@ impl Plugin {
         // Until the call has finished, assume it will not: an async call whose
         // future is dropped (or a host function that panics) leaves the guest
         // stopped half-way, and the next call must not run on that state.
-        let recycle = self.compiled.inner.recycle_after_trap;
+        let recycle = self.options.recycle_after_trap;
         if recycle {
-            self.pending = Pending::Recycle;
+            self.pending = Pending::Fresh(Vars::Keep);
         }
         self.load_input(name, input)?;
         let result = match call.enter(&mut self.store, Some(export.name.clone()), context) {
@@ -340,9 +350,9 @@ impl Plugin {
         let report = call.leave(&mut self.store);
         self.fuel_consumed = report.fuel_consumed;
         self.pending = if name == "_start" {
-            Pending::Reset
+            Pending::Fresh(Vars::Drop)
         } else if result.is_err() && recycle {
-            Pending::Recycle
+            Pending::Fresh(Vars::Keep)
         } else {
             Pending::Nothing
         };
@@ -355,7 +365,7 @@ impl Plugin {
                 error_text,
                 report,
                 timeout: self.timeout,
-                fuel: self.compiled.inner.fuel,
+                fuel: self.options.fuel,
             },
             result,
         )
@@ -367,8 +377,7 @@ impl Plugin {
     async fn prepare(&mut self, call: &ActiveCall, name: &str, asyncness: bool) -> Result<()> {
         match self.pending {
             Pending::Nothing => Ok(()),
-            Pending::Reset => self.reinstantiate(false, asyncness, call, name).await,
-            Pending::Recycle => self.reinstantiate(true, asyncness, call, name).await,
+            Pending::Fresh(vars) => self.reinstantiate(vars, asyncness, call, name).await,
         }
     }
 
@@ -440,7 +449,7 @@ impl Plugin {
     /// does between calls.
     pub(crate) fn check_in(&mut self, keep_vars: bool) -> Result<()> {
         self.cancel = Arc::new(CancelState::default());
-        self.timeout = self.compiled.inner.timeout;
+        self.timeout = self.options.timeout;
         self.fuel_consumed = None;
         let data = self.store.data_mut();
         data.http.clear();
@@ -454,24 +463,23 @@ impl Plugin {
     }
 
     /// A fresh store and instance from the compiled plug-in. The host's
-    /// states move over; vars too when `keep_vars`.
+    /// states move over; vars too with [`Vars::Keep`].
     async fn reinstantiate(
         &mut self,
-        keep_vars: bool,
+        vars: Vars,
         asyncness: bool,
         call: &ActiveCall,
         name: &str,
     ) -> Result<()> {
+        let instantiation = self.compiled.instantiation(call, Some(name));
         let (mut store, main) = if asyncness {
-            self.compiled
-                .new_store_async(Vec::new(), call, Some(name))
-                .await?
+            instantiation.run_async(Vec::new()).await?
         } else {
-            self.compiled.new_store(Vec::new(), call, Some(name))?
+            instantiation.run(Vec::new())?
         };
         let (new, old) = (store.data_mut(), self.store.data_mut());
         std::mem::swap(&mut new.states, &mut old.states);
-        if keep_vars {
+        if vars == Vars::Keep {
             std::mem::swap(&mut new.vars, &mut old.vars);
         }
         self.store = store;
@@ -501,7 +509,7 @@ impl Plugin {
     pub fn cancel_handle(&self) -> CancelHandle {
         CancelHandle {
             state: self.cancel.clone(),
-            engine: self.compiled.inner.engine.wasmtime().weak(),
+            engine: self.compiled.engine().wasmtime().weak(),
         }
     }
 

@@ -4,13 +4,9 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::abi::{self, KERNEL_NAMESPACE, MAIN};
 use crate::error::{Error, Result};
 use crate::manifest::{Manifest, Wasm};
-
-/// The name of the module that is the plug-in itself.
-pub(crate) const MAIN: &str = "main";
-/// The kernel's namespace: no module may take it.
-pub(crate) const KERNEL_NAMESPACE: &str = "extism:host/env";
 
 /// The largest module a `wasm` entry may be (file or download): a bound on
 /// what reading a manifest makes the host hold.
@@ -39,27 +35,17 @@ pub(crate) fn load_modules(manifest: &Manifest) -> Result<Vec<ModuleSource>> {
         }
         modules.push(ModuleSource { name, bytes });
     }
-    // Dependencies first, main last: instantiation walks this order.
+    // Main last; `linker::plan` then puts each module after the modules it
+    // imports from, which is the order instances are made in.
     modules.sort_by_key(|m| m.name == MAIN);
     Ok(modules)
 }
 
-/// The reference's naming rules: an entry's name is its `name` or `main`;
-/// a single entry is always `main`; with several, when no entry is `main`
-/// by the last one, the last becomes `main`.
+/// Each entry's module name ([`abi::module_names`]), checked: unique, and
+/// not the kernel's namespace.
 fn module_names(wasm: &[Wasm]) -> Result<Vec<String>> {
-    if wasm.len() == 1 {
-        return Ok(vec![MAIN.to_string()]);
-    }
-    let mut names: Vec<String> = wasm
-        .iter()
-        .map(|w| w.meta().name.clone().unwrap_or_else(|| MAIN.to_string()))
-        .collect();
-    if !names.iter().any(|n| n == MAIN) {
-        if let Some(last) = names.last_mut() {
-            *last = MAIN.to_string();
-        }
-    }
+    let declared: Vec<Option<&str>> = wasm.iter().map(|w| w.meta().name.as_deref()).collect();
+    let (names, _) = abi::module_names(&declared);
     let mut seen = std::collections::HashSet::new();
     for name in &names {
         if name == KERNEL_NAMESPACE {
@@ -74,6 +60,21 @@ fn module_names(wasm: &[Wasm]) -> Result<Vec<String>> {
         }
     }
     Ok(names)
+}
+
+/// The name a plug-in gets when the host gives none: its main module's file
+/// name or URL, or `plugin`.
+pub(crate) fn default_plugin_name(wasm: &[Wasm]) -> String {
+    let declared: Vec<Option<&str>> = wasm.iter().map(|w| w.meta().name.as_deref()).collect();
+    let (_, main) = abi::module_names(&declared);
+    match wasm.get(main) {
+        Some(Wasm::File { path, .. }) => path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "plugin".into()),
+        Some(Wasm::Url { request, .. }) => request.url.clone(),
+        _ => "plugin".into(),
+    }
 }
 
 fn read(wasm: &Wasm, name: &str) -> Result<Vec<u8>> {
@@ -185,6 +186,16 @@ mod tests {
             .to_string()
             .contains("duplicate module name `main`"));
         assert!(names(&[Some("extism:host/env"), None]).is_err());
+    }
+
+    #[test]
+    fn the_plugin_is_named_after_its_main_module() {
+        // `a` is unnamed, so it is main, though `b` comes last.
+        let wasm = [Wasm::file("dir/a.wat"), Wasm::file("b.wat").with_name("b")];
+        assert_eq!(default_plugin_name(&wasm), "a.wat");
+        let wasm = [Wasm::file("a.wat").with_name("a"), Wasm::file("b.wat").with_name("b")];
+        assert_eq!(default_plugin_name(&wasm), "b.wat");
+        assert_eq!(default_plugin_name(&[Wasm::data(vec![])]), "plugin");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use crate::instance::InstanceTemplate;
 use crate::interrupt::StoreInterrupt;
 use crate::kernel::Kernel;
 use crate::limits::MemoryLimiter;
@@ -88,23 +89,31 @@ impl States {
 }
 
 impl StoreData {
-    /// Data for a store that only inspects types and never runs code.
-    pub(crate) fn scratch() -> Self {
-        let policy = crate::http::HttpPolicy::new(&[], 0, false, None);
+    /// The data of a new store made from `template`.
+    pub(crate) fn new(
+        template: &InstanceTemplate,
+        wasi: Option<crate::wasi::WasiState>,
+        states: States,
+    ) -> Self {
         StoreData {
-            info: Arc::new(PluginInfo { name: "".into() }),
+            info: template.info.clone(),
             kernel: Kernel::new(),
-            vars: Vars::new(0),
-            config: Arc::default(),
-            wasi: None,
-            limiter: MemoryLimiter::new(None),
+            vars: Vars::new(template.max_var_bytes),
+            config: template.config.clone(),
+            wasi,
+            limiter: MemoryLimiter::new(template.max_pages),
             interrupt: StoreInterrupt::default(),
-            log: LogSink::default(),
-            http: crate::http::HttpState::new(Arc::new(policy)),
-            states: States::default(),
+            log: template.log.clone(),
+            http: crate::http::HttpState::new(template.http.clone()),
+            states,
             function: None,
             context: None,
             async_call: false,
         }
+    }
+
+    /// Data for a store that only inspects types and never runs code.
+    pub(crate) fn scratch() -> Self {
+        StoreData::new(&InstanceTemplate::scratch(), None, States::default())
     }
 }

@@ -25,18 +25,6 @@ use crate::store::StoreData;
 /// The text of the wasm half of the kernel.
 const KERNEL_WAT: &str = include_str!("kernel.wat");
 
-/// Functions plug-ins import from the kernel instance rather than the linker.
-pub(crate) const WASM_FUNCTIONS: &[&str] = &[
-    "load_u8",
-    "load_u64",
-    "store_u8",
-    "store_u64",
-    "input_length",
-    "input_offset",
-    "input_load_u8",
-    "input_load_u64",
-];
-
 /// Compiles the wasm half of the kernel for `engine` (once per engine).
 pub(crate) fn compile(engine: &Engine) -> wasmtime::Result<Module> {
     Module::new(engine, KERNEL_WAT)
