@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use extism_bench::{input_of, ours, plugin_bytes, reference};
-use extism_host::{Engine, Manifest, PluginBuilder, Pooling, PoolBuilder, Wasm};
+use extism_host::{Engine, Manifest, PluginBuilder, PoolingAllocator, PoolBuilder, Wasm};
 
 /// `echo` written with `#[host_fn]`, one copy (the encoding of the result).
 mod echo_borrowed {
@@ -33,7 +33,7 @@ mod echo_owned {
 
 fn pooling_engine(max_plugins: u32) -> Engine {
     Engine::builder()
-        .pooling(Pooling { max_plugins, max_memory_bytes: 4 << 20 })
+        .with_pooling_allocator(PoolingAllocator { max_plugins, max_memory_bytes: 4 << 20 })
         .build()
         .expect("pooling engine")
 }
@@ -128,7 +128,7 @@ fn threaded(iters: u64, threads: u64, call: &(dyn Fn() + Sync)) -> Duration {
 fn pool_calls(c: &mut Criterion) {
     let mut g = c.benchmark_group("8_pool_reflect_1KiB");
     let input = input_of(1024);
-    let pool = PoolBuilder::default().max_instances(2).build(reflect_compiled(None));
+    let pool = Pool::builder().with_max_instances(2).build(reflect_compiled(None));
     let rpool = extism::PoolBuilder::new()
         .with_max_instances(2)
         .build(|| Ok(reference::reflect_plugin()));
@@ -247,7 +247,7 @@ fn limits(c: &mut Criterion) {
     let mut lim = PluginBuilder::new(ours_manifest(1)).with_function(ours::echo_typed()).build().unwrap();
     let mut tmo = PluginBuilder::new(ours_manifest(2)).with_function(ours::echo_typed()).build().unwrap();
     let mut mp = PluginBuilder::new(ours_manifest(3)).with_function(ours::echo_typed()).build().unwrap();
-    let fuel_engine = Engine::builder().fuel(true).build().unwrap();
+    let fuel_engine = Engine::builder().with_fuel(true).build().unwrap();
     let mut fuel = PluginBuilder::new(ours_manifest(0))
         .with_engine(fuel_engine)
         .with_fuel_limit(1 << 40)

@@ -1,28 +1,19 @@
 //! `extism-rs info`: a plug-in's exports and imports, and whether this host
 //! provides each import (a load-time conformance report).
 //!
-//! Imports and exports are read with `wasmparser`. Whether an import is
-//! provided is decided by extism-host itself: for each import, a module that
-//! imports only that item is compiled (with WASI enabled) and the link error,
-//! if any, says why it is not provided. When every import is provided, the
-//! whole plug-in is compiled as well, so anything else that stops it from
-//! loading shows up too.
+//! Everything comes from extism-host's own inspection
+//! ([`PluginBuilder::inspect`]): the linker's resolution of each import, with
+//! WASI enabled. When every import is provided, the whole plug-in is compiled
+//! as well, so anything else that stops it from loading shows up too.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use extism_host::{Error, Manifest, PluginBuilder, Wasm};
-use wasmparser::{
-    CompositeInnerType, ExternalKind, FuncType, GlobalType, MemoryType, Parser, Payload, RefType,
-    TableType, TypeRef, ValType,
-};
+use extism_host::{ImportItem, ImportProvider, Inspection, ItemType, Manifest, PluginBuilder, Wasm};
 
 use crate::error::{io, CliError};
-
-const KERNEL_NAMESPACE: &str = "extism:host/env";
-const WASI_NAMESPACES: &[&str] = &["wasi_snapshot_preview1", "wasi_unstable"];
 
 /// List a plug-in's exports and imports, and check each import against this host.
 #[derive(Args, Debug)]
@@ -36,341 +27,32 @@ pub struct InfoArgs {
     pub wasm: PathBuf,
 }
 
-/// The type of an import or export.
-#[derive(Debug, Clone)]
-enum ItemType {
-    /// A function; None when its type is not a plain function type (GC).
-    Func(Option<FuncType>),
-    Memory(MemoryType),
-    Table(TableType),
-    Global(GlobalType),
-    Tag,
-}
-
-#[derive(Debug)]
-struct Import {
-    module: String,
-    name: String,
-    ty: ItemType,
-}
-
-#[derive(Debug)]
-struct Export {
-    name: String,
-    ty: ItemType,
-}
-
-#[derive(Debug, Default)]
-struct ModuleInfo {
-    imports: Vec<Import>,
-    exports: Vec<Export>,
-}
-
-/// Reads a module's imports and exports with their types.
-fn parse(bytes: &[u8]) -> Result<ModuleInfo, wasmparser::BinaryReaderError> {
-    let mut types: Vec<Option<FuncType>> = Vec::new();
-    let mut funcs: Vec<Option<FuncType>> = Vec::new();
-    let mut memories: Vec<MemoryType> = Vec::new();
-    let mut tables: Vec<TableType> = Vec::new();
-    let mut globals: Vec<GlobalType> = Vec::new();
-    let mut info = ModuleInfo::default();
-    let mut exports = Vec::new();
-    let func_type =
-        |types: &[Option<FuncType>], index: u32| types.get(index as usize).cloned().flatten();
-    for payload in Parser::new(0).parse_all(bytes) {
-        match payload? {
-            Payload::TypeSection(reader) => {
-                for group in reader {
-                    for sub in group?.types() {
-                        types.push(match &sub.composite_type.inner {
-                            CompositeInnerType::Func(f) => Some(f.clone()),
-                            _ => None,
-                        });
-                    }
-                }
-            }
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import?;
-                    let ty = match import.ty {
-                        TypeRef::Func(index) | TypeRef::FuncExact(index) => {
-                            let f = func_type(&types, index);
-                            funcs.push(f.clone());
-                            ItemType::Func(f)
-                        }
-                        TypeRef::Memory(m) => {
-                            memories.push(m);
-                            ItemType::Memory(m)
-                        }
-                        TypeRef::Table(t) => {
-                            tables.push(t);
-                            ItemType::Table(t)
-                        }
-                        TypeRef::Global(g) => {
-                            globals.push(g);
-                            ItemType::Global(g)
-                        }
-                        TypeRef::Tag(_) => ItemType::Tag,
-                    };
-                    info.imports.push(Import {
-                        module: import.module.to_string(),
-                        name: import.name.to_string(),
-                        ty,
-                    });
-                }
-            }
-            Payload::FunctionSection(reader) => {
-                for index in reader {
-                    funcs.push(func_type(&types, index?));
-                }
-            }
-            Payload::MemorySection(reader) => {
-                for memory in reader {
-                    memories.push(memory?);
-                }
-            }
-            Payload::TableSection(reader) => {
-                for table in reader {
-                    tables.push(table?.ty);
-                }
-            }
-            Payload::GlobalSection(reader) => {
-                for global in reader {
-                    globals.push(global?.ty);
-                }
-            }
-            Payload::ExportSection(reader) => {
-                for export in reader {
-                    let export = export?;
-                    exports.push((export.name.to_string(), export.kind, export.index));
-                }
-            }
-            _ => {}
-        }
-    }
-    for (name, kind, index) in exports {
-        let index = index as usize;
-        let ty = match kind {
-            ExternalKind::Func | ExternalKind::FuncExact => {
-                ItemType::Func(funcs.get(index).cloned().flatten())
-            }
-            ExternalKind::Memory => match memories.get(index) {
-                Some(m) => ItemType::Memory(*m),
-                None => continue,
-            },
-            ExternalKind::Table => match tables.get(index) {
-                Some(t) => ItemType::Table(*t),
-                None => continue,
-            },
-            ExternalKind::Global => match globals.get(index) {
-                Some(g) => ItemType::Global(*g),
-                None => continue,
-            },
-            ExternalKind::Tag => ItemType::Tag,
+/// How one import reads in the report.
+fn import_note(import: &ImportItem) -> String {
+    let Some(reason) = &import.problem else {
+        return match &import.provider {
+            ImportProvider::Kernel => "provided by kernel".into(),
+            ImportProvider::LegacyKernel => "provided by kernel (pre-1.0 PDK name)".into(),
+            ImportProvider::Wasi => "provided by WASI (call with --wasi)".into(),
+            other => format!("provided by {other}"),
         };
-        info.exports.push(Export { name, ty });
-    }
-    Ok(info)
-}
-
-/// A value type as text, and whether it can be written in WAT as is.
-fn val_type(ty: &ValType) -> (String, bool) {
-    match ty {
-        ValType::Ref(r) if *r == RefType::FUNCREF => ("funcref".into(), true),
-        ValType::Ref(r) if *r == RefType::EXTERNREF => ("externref".into(), true),
-        ValType::Ref(r) => (format!("{r:?}"), false),
-        other => (other.to_string(), true),
-    }
-}
-
-fn ref_type(ty: &RefType) -> (String, bool) {
-    val_type(&ValType::Ref(*ty))
-}
-
-/// An import or export type the way extism-host's errors write it.
-fn describe(ty: &ItemType) -> String {
-    match ty {
-        ItemType::Func(Some(f)) => {
-            let list = |types: &[ValType]| {
-                types
-                    .iter()
-                    .map(|t| val_type(t).0)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            format!("(func ({}) -> ({}))", list(f.params()), list(f.results()))
-        }
-        ItemType::Func(None) => "(func <gc type>)".into(),
-        ItemType::Memory(m) => format!("(memory {})", memory_limits(m)),
-        ItemType::Table(t) => format!(
-            "(table {} {})",
-            table_limits(t),
-            ref_type(&t.element_type).0
-        ),
-        ItemType::Global(g) => {
-            let ty = val_type(&g.content_type).0;
-            if g.mutable {
-                format!("(global (mut {ty}))")
-            } else {
-                format!("(global {ty})")
-            }
-        }
-        ItemType::Tag => "(tag)".into(),
-    }
-}
-
-fn memory_limits(m: &MemoryType) -> String {
-    let mut text = String::new();
-    if m.memory64 {
-        text.push_str("i64 ");
-    }
-    let _ = write!(text, "{}", m.initial);
-    if let Some(max) = m.maximum {
-        let _ = write!(text, " {max}");
-    }
-    if m.shared {
-        text.push_str(" shared");
-    }
-    text
-}
-
-fn table_limits(t: &TableType) -> String {
-    let mut text = String::new();
-    if t.table64 {
-        text.push_str("i64 ");
-    }
-    let _ = write!(text, "{}", t.initial);
-    if let Some(max) = t.maximum {
-        let _ = write!(text, " {max}");
-    }
-    text
-}
-
-/// Whether an export can be called as an Extism function.
-fn is_plugin_function(ty: &ItemType) -> bool {
-    match ty {
-        ItemType::Func(Some(f)) => {
-            f.params().is_empty() && (f.results().is_empty() || f.results() == [ValType::I32])
-        }
-        _ => false,
-    }
-}
-
-/// A WAT string literal.
-fn wat_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for byte in text.bytes() {
-        if (0x20..0x7f).contains(&byte) && byte != b'"' && byte != b'\\' {
-            out.push(byte as char);
-        } else {
-            let _ = write!(out, "\\{byte:02x}");
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A module that imports only `import`, or None when its type cannot be
-/// written in WAT here.
-fn probe_module(import: &Import) -> Option<String> {
-    let desc = match &import.ty {
-        ItemType::Func(Some(f)) => {
-            let mut desc = String::from("(func");
-            for (keyword, types) in [("param", f.params()), ("result", f.results())] {
-                if !types.is_empty() {
-                    let _ = write!(desc, " ({keyword}");
-                    for t in types {
-                        let (text, ok) = val_type(t);
-                        if !ok {
-                            return None;
-                        }
-                        let _ = write!(desc, " {text}");
-                    }
-                    desc.push(')');
-                }
-            }
-            desc.push(')');
-            desc
-        }
-        ItemType::Memory(m) => format!("(memory {})", memory_limits(m)),
-        ItemType::Table(t) => {
-            let (element, ok) = ref_type(&t.element_type);
-            if !ok {
-                return None;
-            }
-            format!("(table {} {element})", table_limits(t))
-        }
-        ItemType::Global(g) => {
-            let (ty, ok) = val_type(&g.content_type);
-            if !ok || g.shared {
-                return None;
-            }
-            if g.mutable {
-                format!("(global (mut {ty}))")
-            } else {
-                format!("(global {ty})")
-            }
-        }
-        ItemType::Func(None) | ItemType::Tag => return None,
     };
-    Some(format!(
-        "(module (import {} {} {desc}))",
-        wat_string(&import.module),
-        wat_string(&import.name)
-    ))
-}
-
-/// Whether this host provides one import.
-enum Status {
-    Provided(&'static str),
-    Missing(String),
-    Unchecked(String),
-}
-
-impl Status {
-    fn is_ok(&self) -> bool {
-        matches!(self, Status::Provided(_))
-    }
-}
-
-/// Checks one import by compiling a module that imports only it.
-fn check(import: &Import) -> Status {
-    let Some(wat) = probe_module(import) else {
-        return Status::Unchecked(format!("cannot check a {} import", describe(&import.ty)));
-    };
-    let result = PluginBuilder::from_wasm(wat)
-        .with_name("probe")
-        .with_wasi(true)
-        .compile();
-    match result {
-        Ok(_) => Status::Provided(provider(import)),
-        Err(Error::Link { reason, .. }) => {
-            let reason = reason.strip_prefix("but ").unwrap_or(&reason);
-            if !matches!(import.ty, ItemType::Func(_)) {
-                Status::Missing(format!(
-                    "this host provides only functions to plug-ins ({reason})"
-                ))
-            } else if reason.starts_with("no host function") {
-                Status::Missing(format!("register a host function ({reason})"))
-            } else {
-                Status::Missing(reason.to_string())
-            }
-        }
-        Err(other) => Status::Unchecked(other.to_string()),
-    }
-}
-
-/// Who provides an import this host resolves.
-fn provider(import: &Import) -> &'static str {
-    if import.module == KERNEL_NAMESPACE {
-        "kernel"
-    } else if import.module == "env" && import.name.starts_with("extism_") {
-        "kernel (pre-1.0 PDK name)"
-    } else if WASI_NAMESPACES.contains(&import.module.as_str()) {
-        "WASI (call with --wasi)"
+    let reason = reason.strip_prefix("but ").unwrap_or(reason);
+    if !matches!(import.ty, ItemType::Func { .. }) {
+        format!("NOT provided: this host provides only functions to plug-ins ({reason})")
+    } else if import.provider == ImportProvider::HostFunction {
+        format!("NOT provided: register a host function ({reason})")
     } else {
-        "a host function"
+        format!("NOT provided: {reason}")
     }
+}
+
+/// Inspects the module at `path` with WASI enabled.
+fn inspect(path: &std::path::Path) -> Result<Inspection, CliError> {
+    PluginBuilder::new(Manifest::new([Wasm::file(path)]))
+        .with_wasi(true)
+        .inspect()
+        .map_err(|e| CliError::Other(format!("`{}` cannot be inspected: {e}", path.display())))
 }
 
 /// Runs `info`.
@@ -383,8 +65,7 @@ pub fn run(args: &InfoArgs) -> Result<ExitCode, CliError> {
             path.display()
         )));
     }
-    let info = parse(&bytes)
-        .map_err(|e| CliError::Other(format!("`{}` is not valid wasm: {e}", path.display())))?;
+    let info = inspect(path)?;
     let mut out = String::new();
     let file_name = path
         .file_name()
@@ -403,38 +84,35 @@ pub fn run(args: &InfoArgs) -> Result<ExitCode, CliError> {
         .exports
         .iter()
         .map(|e| {
-            let note = if is_plugin_function(&e.ty) {
+            let note = if e.ty.is_plugin_function() {
                 "plug-in function".to_string()
             } else {
                 String::new()
             };
-            [e.name.clone(), describe(&e.ty), note]
+            [e.name.clone(), e.ty.to_string(), note]
         })
         .collect();
     table(&mut out, &rows);
 
     let _ = writeln!(out, "\nimports:");
-    let statuses: Vec<Status> = info.imports.iter().map(check).collect();
     let rows: Vec<[String; 3]> = info
         .imports
         .iter()
-        .zip(&statuses)
-        .map(|(i, status)| {
-            let note = match status {
-                Status::Provided(by) => format!("provided by {by}"),
-                Status::Missing(reason) => format!("NOT provided: {reason}"),
-                Status::Unchecked(reason) => format!("NOT checked: {reason}"),
-            };
-            [format!("{}::{}", i.module, i.name), describe(&i.ty), note]
+        .map(|i| {
+            [
+                format!("{}::{}", i.module, i.name),
+                i.ty.to_string(),
+                import_note(i),
+            ]
         })
         .collect();
     table(&mut out, &rows);
 
-    let failing = statuses.iter().filter(|s| !s.is_ok()).count();
+    let failing = info.imports.iter().filter(|i| !i.is_provided()).count();
     let needs_wasi = info
         .imports
         .iter()
-        .any(|i| WASI_NAMESPACES.contains(&i.module.as_str()));
+        .any(|i| i.provider == ImportProvider::Wasi);
     let ok = if failing > 0 {
         let _ = writeln!(
             out,
@@ -500,15 +178,16 @@ fn table(out: &mut String, rows: &[[String; 3]]) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn wat_strings_are_escaped() {
-        assert_eq!(wat_string("extism:host/env"), "\"extism:host/env\"");
-        assert_eq!(wat_string("a\"b\\c\u{e9}"), "\"a\\22b\\5cc\\c3\\a9\"");
+    fn inspect_wat(wat: &str) -> Inspection {
+        PluginBuilder::from_wasm(wat)
+            .with_wasi(true)
+            .inspect()
+            .expect("inspectable")
     }
 
     #[test]
     fn reads_imports_and_exports() {
-        let wasm = wat_module(
+        let info = inspect_wat(
             r#"(module
                 (import "extism:host/env" "alloc" (func (param i64) (result i64)))
                 (import "env" "mem" (memory 1 2))
@@ -518,11 +197,10 @@ mod tests {
                 (memory (export "memory") 3)
                 (table (export "table") 1 funcref))"#,
         );
-        let info = parse(&wasm).unwrap();
         let imports: Vec<String> = info
             .imports
             .iter()
-            .map(|i| format!("{}::{} {}", i.module, i.name, describe(&i.ty)))
+            .map(|i| format!("{}::{} {}", i.module, i.name, i.ty))
             .collect();
         assert_eq!(
             imports,
@@ -535,14 +213,7 @@ mod tests {
         let exports: Vec<String> = info
             .exports
             .iter()
-            .map(|e| {
-                format!(
-                    "{} {} {}",
-                    e.name,
-                    describe(&e.ty),
-                    is_plugin_function(&e.ty)
-                )
-            })
+            .map(|e| format!("{} {} {}", e.name, e.ty, e.ty.is_plugin_function()))
             .collect();
         assert_eq!(
             exports,
@@ -557,7 +228,7 @@ mod tests {
 
     #[test]
     fn checks_imports_against_the_host() {
-        let wasm = wat_module(
+        let info = inspect_wat(
             r#"(module
                 (import "extism:host/env" "alloc" (func (param i64) (result i64)))
                 (import "extism:host/env" "alloc_v2" (func (param i64) (result i64)))
@@ -567,38 +238,29 @@ mod tests {
                 (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
                 (import "env" "mem" (memory 1)))"#,
         );
-        let info = parse(&wasm).unwrap();
-        let statuses: Vec<String> = info
-            .imports
-            .iter()
-            .map(|i| match check(i) {
-                Status::Provided(by) => format!("provided by {by}"),
-                Status::Missing(reason) => format!("missing: {reason}"),
-                Status::Unchecked(reason) => format!("unchecked: {reason}"),
-            })
-            .collect();
-        assert_eq!(statuses[0], "provided by kernel");
+        let notes: Vec<String> = info.imports.iter().map(import_note).collect();
+        assert_eq!(notes[0], "provided by kernel");
         assert!(
-            statuses[1].starts_with("missing: which is not an Extism kernel function"),
+            notes[1].starts_with("NOT provided: which is not an Extism kernel function"),
             "{}",
-            statuses[1]
+            notes[1]
         );
         assert!(
-            statuses[2].starts_with("missing: this host provides it as (func (i64) -> (i64))"),
+            notes[2].starts_with("NOT provided: this host provides it as (func (i64) -> (i64))"),
             "{}",
-            statuses[2]
+            notes[2]
         );
-        assert_eq!(statuses[3], "provided by kernel (pre-1.0 PDK name)");
+        assert_eq!(notes[3], "provided by kernel (pre-1.0 PDK name)");
         assert!(
-            statuses[4].starts_with("missing: register a host function"),
+            notes[4].starts_with("NOT provided: register a host function"),
             "{}",
-            statuses[4]
+            notes[4]
         );
-        assert_eq!(statuses[5], "provided by WASI (call with --wasi)");
-        assert!(statuses[6].starts_with("missing: "), "{}", statuses[6]);
-    }
-
-    fn wat_module(wat: &str) -> Vec<u8> {
-        wat::parse_str(wat).expect("valid WAT")
+        assert_eq!(notes[5], "provided by WASI (call with --wasi)");
+        assert!(
+            notes[6].starts_with("NOT provided: this host provides only functions"),
+            "{}",
+            notes[6]
+        );
     }
 }

@@ -135,7 +135,7 @@ impl PluginBuilder {
 
     /// Gives each call this much fuel; a call that uses it up fails with
     /// [`Error::OutOfFuel`](crate::Error::OutOfFuel). Needs an engine with
-    /// fuel enabled ([`EngineBuilder::fuel`](crate::EngineBuilder::fuel)); the
+    /// fuel enabled ([`EngineBuilder::with_fuel`](crate::EngineBuilder::with_fuel)); the
     /// builder makes one when no engine is given.
     pub fn with_fuel_limit(mut self, fuel: u64) -> Self {
         self.fuel_limit = Some(fuel);
@@ -257,8 +257,10 @@ impl PluginBuilder {
     ///     (import "extism:host/user" "lookup" (func (param i64) (result i64)))
     ///     (func (export "run") (result i32) i32.const 0))"#)
     ///     .inspect()?;
-    /// assert_eq!(report.imports[0].provider, Ok(ImportProvider::Kernel));
-    /// assert!(report.imports[1].provider.is_err());
+    /// assert_eq!(report.imports[0].provider, ImportProvider::Kernel);
+    /// assert!(report.imports[0].is_provided());
+    /// assert_eq!(report.imports[1].provider, ImportProvider::HostFunction);
+    /// assert!(!report.imports[1].is_provided());
     /// assert!(report.exports[0].ty.is_plugin_function());
     /// # Ok::<(), extism_host::Error>(())
     /// ```

@@ -19,13 +19,13 @@ use crate::timer::Timer;
 /// use extism_host::Engine;
 ///
 /// let default = Engine::default();
-/// let metered = Engine::builder().fuel(true).build()?;
+/// let metered = Engine::builder().with_fuel(true).build()?;
 /// assert!(metered.fuel_enabled() && !default.fuel_enabled());
 ///
 /// // At most 16 compiled modules and 64 MiB kept for reuse; 1 MiB of wasm stack.
 /// let bounded = Engine::builder()
-///     .module_cache(16, 64 << 20)
-///     .wasm_stack_bytes(1 << 20)
+///     .with_module_cache(16, 64 << 20)
+///     .with_wasm_stack_bytes(1 << 20)
 ///     .build()?;
 /// assert_eq!(bounded.module_cache_stats().entries, 0);
 /// # Ok::<(), extism_host::Error>(())
@@ -58,14 +58,14 @@ impl std::fmt::Debug for Engine {
 pub struct EngineBuilder {
     fuel: bool,
     cache_dir: Option<PathBuf>,
-    pooling: Option<Pooling>,
+    pooling: Option<PoolingAllocator>,
     module_cache: Option<(usize, u64)>,
     wasm_stack: Option<usize>,
 }
 
-/// Sizes of the pooling instance allocator ([`EngineBuilder::pooling`]).
+/// Sizes of wasmtime's pooling instance allocator ([`EngineBuilder::with_pooling_allocator`]): memory reserved up front for many instances. Not the same thing as a [`Pool`](crate::Pool) of plug-in instances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pooling {
+pub struct PoolingAllocator {
     /// Plug-in instances that may exist at once (each uses two wasm
     /// instances: the plug-in and its kernel).
     pub max_plugins: u32,
@@ -79,7 +79,7 @@ impl EngineBuilder {
     /// Counts fuel, so that plug-ins can be given a per-call fuel budget
     /// ([`PluginBuilder::with_fuel_limit`](crate::PluginBuilder::with_fuel_limit)).
     /// Metering slows wasm down a little, so it is off by default.
-    pub fn fuel(mut self, enabled: bool) -> Self {
+    pub fn with_fuel(mut self, enabled: bool) -> Self {
         self.fuel = enabled;
         self
     }
@@ -88,7 +88,7 @@ impl EngineBuilder {
     /// plug-in again (in this process or the next) is a file read. Entries are
     /// keyed by the wasm bytes, the wasmtime version and the compiler settings,
     /// so a cache is never reused across incompatible engines.
-    pub fn compilation_cache(mut self, dir: impl Into<PathBuf>) -> Self {
+    pub fn with_compilation_cache(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
         self
     }
@@ -104,7 +104,7 @@ impl EngineBuilder {
     /// `vm.max_map_count` (65,530 by default, so about 10,000 live plug-ins);
     /// for more, raise it, e.g. `sysctl vm.max_map_count=400000` for 50,000
     /// (measured: 50,000 live count_vowels plug-ins, 302,064 mappings).
-    pub fn pooling(mut self, pooling: Pooling) -> Self {
+    pub fn with_pooling_allocator(mut self, pooling: PoolingAllocator) -> Self {
         self.pooling = Some(pooling);
         self
     }
@@ -114,7 +114,7 @@ impl EngineBuilder {
     /// of its wasm bytes (which bounds the memory image made from its data
     /// segments); the least recently used go first. `0` entries turns the
     /// cache off. Plug-ins keep the modules they use whatever the cache does.
-    pub fn module_cache(mut self, max_entries: usize, max_bytes: u64) -> Self {
+    pub fn with_module_cache(mut self, max_entries: usize, max_bytes: u64) -> Self {
         self.module_cache = Some((max_entries, max_bytes));
         self
     }
@@ -124,7 +124,7 @@ impl EngineBuilder {
     /// margin for host functions, whatever thread makes them: a thread with
     /// less left gets a larger stack for the call (see the crate's
     /// SECURITY.md), so deep recursion ends in a trap, not an abort.
-    pub fn wasm_stack_bytes(mut self, bytes: usize) -> Self {
+    pub fn with_wasm_stack_bytes(mut self, bytes: usize) -> Self {
         self.wasm_stack = Some(bytes);
         self
     }
@@ -138,8 +138,7 @@ impl EngineBuilder {
         // Timeouts and cancellation stop plug-ins through epochs.
         config.epoch_interruption(true);
         config.consume_fuel(self.fuel);
-        let config_error = |what: &str, e: wasmtime::Error| Error::Runtime {
-            plugin: String::new(),
+        let config_error = |what: &str, e: wasmtime::Error| Error::Engine {
             message: format!("cannot set up the {what}: {e}"),
         };
         if let Some(dir) = &self.cache_dir {
@@ -163,8 +162,7 @@ impl EngineBuilder {
         }
         let wasm_stack = self.wasm_stack.unwrap_or(crate::stack::DEFAULT_WASM_STACK);
         if wasm_stack == 0 || wasm_stack > crate::stack::MAX_WASM_STACK {
-            return Err(Error::Runtime {
-                plugin: String::new(),
+            return Err(Error::Engine {
                 message: format!(
                     "the wasm stack must be between 1 byte and {} bytes, not {wasm_stack}",
                     crate::stack::MAX_WASM_STACK
@@ -176,12 +174,10 @@ impl EngineBuilder {
         let (max_entries, max_bytes) = self
             .module_cache
             .unwrap_or((module_cache::DEFAULT_ENTRIES, module_cache::DEFAULT_BYTES));
-        let wasmtime = wasmtime::Engine::new(&config).map_err(|e| Error::Runtime {
-            plugin: String::new(),
-            message: format!("cannot create the wasm engine: {e}"),
+        let wasmtime = wasmtime::Engine::new(&config).map_err(|e| Error::Engine {
+            message: format!("wasmtime refuses the configuration: {e}"),
         })?;
-        let kernel_error = |e: wasmtime::Error| Error::Runtime {
-            plugin: String::new(),
+        let kernel_error = |e: wasmtime::Error| Error::Engine {
             message: format!("cannot compile the Extism kernel: {e}"),
         };
         let kernel_module = crate::kernel::compile(&wasmtime).map_err(kernel_error)?;
@@ -275,7 +271,7 @@ impl Engine {
         if let Some(engine) = SHARED.get() {
             return Ok(engine.clone());
         }
-        let engine = EngineBuilder::default().fuel(true).build()?;
+        let engine = EngineBuilder::default().with_fuel(true).build()?;
         Ok(SHARED.get_or_init(|| engine).clone())
     }
 

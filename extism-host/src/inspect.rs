@@ -7,7 +7,7 @@ use std::fmt;
 
 use wasmtime::{ExternType, ImportType, Module};
 
-use crate::abi::{self, KERNEL_NAMESPACE, WASI_NAMESPACES};
+use crate::abi::{self, WASI_NAMESPACES};
 use crate::linker::ImportSource;
 
 /// The type of an import or an export.
@@ -64,8 +64,8 @@ impl From<&ExternType> for ItemType {
     fn from(ty: &ExternType) -> Self {
         match ty {
             ExternType::Func(f) => ItemType::Func {
-                params: f.params().map(|t| t.to_string()).collect(),
-                results: f.results().map(|t| t.to_string()).collect(),
+                params: f.params().map(|t| val_name(&t)).collect(),
+                results: f.results().map(|t| val_name(&t)).collect(),
             },
             ExternType::Memory(m) => ItemType::Memory {
                 minimum: m.minimum(),
@@ -76,15 +76,33 @@ impl From<&ExternType> for ItemType {
             ExternType::Table(t) => ItemType::Table {
                 minimum: t.minimum(),
                 maximum: t.maximum(),
-                element: t.element().to_string(),
+                element: ref_name(t.element()),
             },
             ExternType::Global(g) => ItemType::Global {
-                content: g.content().to_string(),
+                content: val_name(g.content()),
                 mutable: g.mutability() == wasmtime::Mutability::Var,
             },
             ExternType::Tag(_) => ItemType::Tag,
         }
     }
+}
+
+/// A value type as WAT writes it, with the short names of the common
+/// reference types.
+fn val_name(ty: &wasmtime::ValType) -> String {
+    match ty {
+        wasmtime::ValType::Ref(r) => ref_name(r),
+        other => other.to_string(),
+    }
+}
+
+fn ref_name(ty: &wasmtime::RefType) -> String {
+    let short = match (ty.is_nullable(), ty.heap_type()) {
+        (true, wasmtime::HeapType::Func) => "funcref",
+        (true, wasmtime::HeapType::Extern) => "externref",
+        _ => return ty.to_string(),
+    };
+    short.to_string()
 }
 
 /// As WAT would write it, with `->` between parameters and results:
@@ -146,7 +164,7 @@ pub struct Inspection {
 impl Inspection {
     /// Whether every import is provided (the plug-in links).
     pub fn links(&self) -> bool {
-        self.imports.iter().all(|i| i.provider.is_ok())
+        self.imports.iter().all(ImportItem::is_provided)
     }
 }
 
@@ -198,9 +216,19 @@ pub struct ImportItem {
     pub name: String,
     /// Its type.
     pub ty: ItemType,
-    /// What provides it, or why nothing does (the reason
-    /// [`Error::Link`](crate::Error::Link) would give).
-    pub provider: Result<ImportProvider, String>,
+    /// What provides it, or would by its namespace when it is missing (a
+    /// missing import from an unknown namespace is a host function's to give).
+    pub provider: ImportProvider,
+    /// Why nothing provides it, when nothing does: the reason
+    /// [`Error::Link`](crate::Error::Link) gives.
+    pub problem: Option<String>,
+}
+
+impl ImportItem {
+    /// Whether this host provides the import.
+    pub fn is_provided(&self) -> bool {
+        self.problem.is_none()
+    }
 }
 
 /// The exports of `module`, in order.
@@ -238,34 +266,37 @@ pub(crate) fn item(
     resolved: Result<&ImportSource, &str>,
     modules: &[&str],
 ) -> ImportItem {
+    let (namespace, name) = (import.module(), import.name());
     let provider = match resolved {
-        Ok(ImportSource::Kernel(_)) => Ok(kernel_provider(import.module())),
-        Ok(ImportSource::Linker { module, .. }) if module == KERNEL_NAMESPACE => {
-            Ok(kernel_provider(import.module()))
-        }
-        Ok(ImportSource::Linker { module, .. }) if WASI_NAMESPACES.contains(&module.as_str()) => {
-            Ok(ImportProvider::Wasi)
-        }
-        Ok(ImportSource::Linker { .. }) => Ok(ImportProvider::HostFunction),
-        Ok(ImportSource::Module { index, .. }) => Ok(ImportProvider::Module(
+        Ok(ImportSource::Module { index, .. }) => ImportProvider::Module(
             modules.get(*index).copied().unwrap_or_default().to_string(),
-        )),
-        Err(reason) => Err(reason.to_string()),
+        ),
+        _ => by_namespace(namespace, name, modules),
     };
     ImportItem {
         importer: importer.to_string(),
-        module: import.module().to_string(),
-        name: import.name().to_string(),
+        module: namespace.to_string(),
+        name: name.to_string(),
         ty: ItemType::from(&import.ty()),
         provider,
+        problem: resolved.err().map(str::to_string),
     }
 }
 
-fn kernel_provider(namespace: &str) -> ImportProvider {
-    if namespace == abi::LEGACY_NAMESPACE {
-        ImportProvider::LegacyKernel
+/// What provides an import from `namespace`, by the ABI's rules.
+fn by_namespace(namespace: &str, name: &str, modules: &[&str]) -> ImportProvider {
+    if abi::kernel_import(namespace, name).is_some() {
+        if namespace == abi::LEGACY_NAMESPACE {
+            ImportProvider::LegacyKernel
+        } else {
+            ImportProvider::Kernel
+        }
+    } else if WASI_NAMESPACES.contains(&namespace) {
+        ImportProvider::Wasi
+    } else if modules.contains(&namespace) {
+        ImportProvider::Module(namespace.to_string())
     } else {
-        ImportProvider::Kernel
+        ImportProvider::HostFunction
     }
 }
 

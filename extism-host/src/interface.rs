@@ -143,8 +143,8 @@ mod tests {
                     found,
                     &[
                         mistyped("takes_param", "(func (i32) -> ())"),
-                        mistyped("memory", "(memory)"),
-                        mistyped("counter", "(global)"),
+                        mistyped("memory", "(memory 1)"),
+                        mistyped("counter", "(global i32)"),
                     ]
                 );
             }
@@ -157,8 +157,8 @@ mod tests {
             "plug-in `probe`: does not implement `Probe`: functions `zeta`, `alpha` not found; \
              function `takes_param` has type (func (i32) -> ()), \
              expected `() -> i32` or `() -> ()`; \
-             function `memory` has type (memory), expected `() -> i32` or `() -> ()`; \
-             function `counter` has type (global), expected `() -> i32` or `() -> ()`"
+             function `memory` has type (memory 1), expected `() -> i32` or `() -> ()`; \
+             function `counter` has type (global i32), expected `() -> i32` or `() -> ()`"
         );
     }
 

@@ -73,7 +73,7 @@ mod wasi;
 pub use builder::PluginBuilder;
 pub use compiled::CompiledPlugin;
 pub use current_plugin::{CurrentPlugin, TakenState};
-pub use engine::{Engine, EngineBuilder, Pooling};
+pub use engine::{Engine, EngineBuilder, PoolingAllocator};
 pub use error::{Error, HostError, MistypedExport, Result};
 pub use abi::USER_NAMESPACE;
 pub use host_function::{HostFunction, IntoHostFn, ValType, PTR};

@@ -23,7 +23,7 @@ pub(crate) const DEFAULT_BYTES: u64 = 256 * 1024 * 1024;
 pub struct ModuleCacheStats {
     /// Modules held.
     pub entries: usize,
-    /// Bytes they are charged (see [`EngineBuilder::module_cache`](crate::EngineBuilder::module_cache)).
+    /// Bytes they are charged (see [`EngineBuilder::with_module_cache`](crate::EngineBuilder::with_module_cache)).
     pub bytes: u64,
 }
 

@@ -182,8 +182,8 @@ fn panicking_start(panics: u32) -> extism_host::CompiledPlugin {
 
 #[test]
 fn panicking_instantiations_give_the_pool_place_back() {
-    let pool = PoolBuilder::default()
-        .max_instances(2)
+    let pool = Pool::builder()
+        .with_max_instances(2)
         .build(panicking_start(3));
     for _ in 0..3 {
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -223,7 +223,7 @@ fn a_dropped_async_checkout_gives_its_place_back() {
         .with_function(never)
         .compile()
         .expect("it compiles");
-    let pool = PoolBuilder::default().max_instances(1).build(compiled);
+    let pool = Pool::builder().with_max_instances(1).build(compiled);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -523,7 +523,7 @@ fn module_with_data(salt: u32, data_bytes: usize) -> Vec<u8> {
 #[test]
 fn the_module_cache_keeps_to_its_byte_budget() {
     let engine = EngineBuilder::default()
-        .module_cache(64, 16 * MIB)
+        .with_module_cache(64, 16 * MIB)
         .build()
         .expect("an engine");
     for salt in 0..12 {
@@ -543,7 +543,7 @@ fn the_module_cache_keeps_to_its_byte_budget() {
 
     // A cache of 0 entries keeps nothing; plug-ins still load.
     let none = EngineBuilder::default()
-        .module_cache(0, 0)
+        .with_module_cache(0, 0)
         .build()
         .expect("an engine");
     PluginBuilder::new(Manifest::new([Wasm::data(module_with_data(99, 1024))]))
@@ -626,13 +626,13 @@ fn isolation_pool(builder: PoolBuilder) -> extism_host::Pool {
         .with_http_response_headers(true)
         .compile()
         .expect("it compiles");
-    builder.max_instances(1).build(compiled)
+    builder.with_max_instances(1).build(compiled)
 }
 
 #[test]
 fn a_pooled_instance_comes_back_clean() {
     let server = Server::start(|_| Reply::ok("hi").with_header("set-cookie", "session=user-a"));
-    let pool = isolation_pool(PoolBuilder::default());
+    let pool = isolation_pool(Pool::builder());
     let request = serde_json::json!({ "url": server.url("/login") }).to_string();
 
     // User A: a var, an HTTP response with a cookie, input in the kernel, a
@@ -671,7 +671,7 @@ fn a_pooled_instance_comes_back_clean() {
 
 #[test]
 fn a_pool_can_keep_vars_across_checkouts() {
-    let pool = isolation_pool(PoolBuilder::default().keep_vars(true));
+    let pool = isolation_pool(Pool::builder().with_keep_vars(true));
     let mut a = pool.get(Duration::from_secs(5)).expect("a checkout");
     a.set_var("k", b"v").expect("a var");
     drop(a);
@@ -681,7 +681,7 @@ fn a_pool_can_keep_vars_across_checkouts() {
 
 #[test]
 fn an_old_cancel_handle_cannot_stop_the_next_users_call() {
-    let pool = isolation_pool(PoolBuilder::default());
+    let pool = isolation_pool(Pool::builder());
     let a = pool.get(Duration::from_secs(5)).expect("a checkout");
     let a_cancel = a.cancel_handle();
     drop(a);
@@ -757,16 +757,16 @@ fn deep_recursion_on_a_small_thread_is_a_trap() {
 #[test]
 fn the_wasm_stack_size_is_an_engine_option() {
     assert!(matches!(
-        EngineBuilder::default().wasm_stack_bytes(0).build(),
+        EngineBuilder::default().with_wasm_stack_bytes(0).build(),
         Err(Error::Runtime { .. })
     ));
     assert!(EngineBuilder::default()
-        .wasm_stack_bytes(usize::MAX)
+        .with_wasm_stack_bytes(usize::MAX)
         .build()
         .is_err());
     // A 4 MiB wasm stack from a 256 KiB thread: still a trap, not an abort.
     let engine = EngineBuilder::default()
-        .wasm_stack_bytes(4 << 20)
+        .with_wasm_stack_bytes(4 << 20)
         .build()
         .expect("an engine");
     let compiled = PluginBuilder::new(Manifest::new([Wasm::data(RECURSE_WAT)]))

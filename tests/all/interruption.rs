@@ -542,8 +542,8 @@ fn duration_max_means_no_limit() {
     assert!(String::from_utf8_lossy(out).contains("hello"));
 
     let manifest = Manifest::new([plugin_wasm("count_vowels.rust.wasm")]);
-    let pool = PoolBuilder::default()
-        .max_instances(1)
+    let pool = Pool::builder()
+        .with_max_instances(1)
         .build(PluginBuilder::new(manifest).compile().unwrap());
     drop(pool.get(Duration::MAX).expect("an idle instance"));
     current_thread().block_on(async {
@@ -631,7 +631,7 @@ fn abandoned_async_waits_hold_no_memory() {
             .with_async(true)
             .compile()
             .unwrap();
-        let pool = PoolBuilder::default().max_instances(1).build(compiled);
+        let pool = Pool::builder().with_max_instances(1).build(compiled);
 
         let round = |n: usize| {
             let pool = pool.clone();

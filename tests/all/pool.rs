@@ -58,8 +58,8 @@ fn instances_of_one_compiled_plugin_are_independent() {
 
 #[test]
 fn pool_bounds_instances_under_contention() {
-    let pool = PoolBuilder::default()
-        .max_instances(2)
+    let pool = Pool::builder()
+        .with_max_instances(2)
         .build(compiled("reflect.rust.wasm"));
     let in_use = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
@@ -94,8 +94,8 @@ fn pool_bounds_instances_under_contention() {
 
 #[test]
 fn checkout_times_out_when_all_instances_are_busy() {
-    let pool = PoolBuilder::default()
-        .max_instances(1)
+    let pool = Pool::builder()
+        .with_max_instances(1)
         .build(compiled("reflect.rust.wasm"));
     let held = pool.get(Duration::from_secs(5)).expect("first");
     let err = pool
@@ -114,8 +114,8 @@ fn checkout_times_out_when_all_instances_are_busy() {
 
 #[test]
 fn waiters_are_served_first_come_first_served() {
-    let pool = PoolBuilder::default()
-        .max_instances(1)
+    let pool = Pool::builder()
+        .with_max_instances(1)
         .build(compiled("reflect.rust.wasm"));
     let held = pool.get(Duration::from_secs(5)).expect("first");
     let order = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -138,11 +138,11 @@ fn waiters_are_served_first_come_first_served() {
 
 #[test]
 fn instances_are_retired_after_max_calls() {
-    let pool = PoolBuilder::default()
-        .max_instances(1)
-        .max_calls_per_instance(2)
+    let pool = Pool::builder()
+        .with_max_instances(1)
+        .with_max_calls_per_instance(2)
         // The total is a var: kept across checkouts, lost with the instance.
-        .keep_vars(true)
+        .with_keep_vars(true)
         .build(compiled("count_vowels.rust.wasm"));
     let mut totals = Vec::new();
     for _ in 0..3 {
@@ -165,8 +165,8 @@ fn async_checkout_waits_without_blocking_and_times_out() {
         .enable_time()
         .build()
         .expect("runtime");
-    let pool = PoolBuilder::default()
-        .max_instances(1)
+    let pool = Pool::builder()
+        .with_max_instances(1)
         .build(compiled("reflect.rust.wasm"));
     rt.block_on(async {
         let held = pool.get_async(Duration::from_secs(5)).await.expect("first");
@@ -213,9 +213,9 @@ fn async_checkout_waits_without_blocking_and_times_out() {
 
 #[test]
 fn pooling_engine_bounds_live_plugins() {
-    use extism_host::{Engine, Pooling};
+    use extism_host::{Engine, PoolingAllocator};
     let engine = Engine::builder()
-        .pooling(Pooling {
+        .with_pooling_allocator(PoolingAllocator {
             max_plugins: 3,
             max_memory_bytes: 64 << 20,
         })
@@ -247,7 +247,7 @@ fn compilation_cache_persists_compiled_code() {
     use extism_host::Engine;
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = Engine::builder()
-        .compilation_cache(dir.path())
+        .with_compilation_cache(dir.path())
         .build()
         .expect("engine with cache");
     let build = || {

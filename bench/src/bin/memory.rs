@@ -6,7 +6,7 @@
 //!     N idle instances of count_vowels.rust.wasm from one compiled plug-in;
 //!     VmRSS before, after creating them, after one call on each; KiB per instance.
 //! memory capacity [N=50000] [MAX_MEMORY_BYTES=4194304]
-//!     `Pooling { max_plugins: N, max_memory_bytes }`: creates (and calls once)
+//!     `PoolingAllocator { max_plugins: N, max_memory_bytes }`: creates (and calls once)
 //!     instances until N or the first error; count, RSS, time.
 //! memory cold ours|reference|reference_cache
 //!     wall time of the first plug-in creation in this process (engine set-up
@@ -16,7 +16,7 @@
 use std::time::Instant;
 
 use extism_bench::plugin_bytes;
-use extism_host::{Engine, PluginBuilder, Pooling};
+use extism_host::{Engine, PluginBuilder, PoolingAllocator};
 
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
@@ -70,7 +70,7 @@ fn rss(which: &str, n: usize, bytes: &[u8]) {
             if which == "ours_pooling" {
                 b = b.with_engine(
                     Engine::builder()
-                        .pooling(Pooling { max_plugins: n as u32 + 1, max_memory_bytes: 4 << 20 })
+                        .with_pooling_allocator(PoolingAllocator { max_plugins: n as u32 + 1, max_memory_bytes: 4 << 20 })
                         .build()
                         .unwrap(),
                 );
@@ -105,7 +105,7 @@ fn rss(which: &str, n: usize, bytes: &[u8]) {
 fn capacity(n: u32, max_memory_bytes: usize, bytes: &[u8]) {
     let start = Instant::now();
     let engine = Engine::builder()
-        .pooling(Pooling { max_plugins: n, max_memory_bytes })
+        .with_pooling_allocator(PoolingAllocator { max_plugins: n, max_memory_bytes })
         .build()
         .unwrap();
     let compiled = PluginBuilder::from_wasm(bytes.to_vec()).with_engine(engine).compile().unwrap();

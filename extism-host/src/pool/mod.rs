@@ -43,7 +43,7 @@ impl Default for PoolBuilder {
 impl PoolBuilder {
     /// At most this many instances exist at once (default: the number of
     /// CPUs). Checkouts beyond it wait.
-    pub fn max_instances(mut self, n: usize) -> Self {
+    pub fn with_max_instances(mut self, n: usize) -> Self {
         self.max_instances = n.max(1);
         self
     }
@@ -51,7 +51,7 @@ impl PoolBuilder {
     /// Replaces an instance by a fresh one after it served this many calls
     /// (default: never; instances are also replaced after a trap, see
     /// [`PluginBuilder::with_recycle_after_trap`](crate::PluginBuilder::with_recycle_after_trap)).
-    pub fn max_calls_per_instance(mut self, calls: u64) -> Self {
+    pub fn with_max_calls_per_instance(mut self, calls: u64) -> Self {
         self.max_calls_per_instance = Some(calls.max(1));
         self
     }
@@ -63,9 +63,9 @@ impl PoolBuilder {
     /// instance comes back, its time limit returns to the manifest's, and
     /// [`CancelHandle`](crate::CancelHandle)s taken during a checkout stop
     /// working when it ends. The plug-in's own memory is kept either way (as
-    /// between calls); [`max_calls_per_instance(1)`](Self::max_calls_per_instance)
+    /// between calls); [`with_max_calls_per_instance(1)`](Self::with_max_calls_per_instance)
     /// gives every checkout a fresh instance.
-    pub fn keep_vars(mut self, keep: bool) -> Self {
+    pub fn with_keep_vars(mut self, keep: bool) -> Self {
         self.keep_vars = keep;
         self
     }
@@ -90,7 +90,7 @@ impl PoolBuilder {
 /// use std::time::Duration;
 ///
 /// let compiled = PluginBuilder::new(Manifest::new([Wasm::file("reflect.wasm")])).compile()?;
-/// let pool = PoolBuilder::default().max_instances(4).build(compiled);
+/// let pool = Pool::builder().with_max_instances(4).build(compiled);
 /// std::thread::scope(|s| {
 ///     for _ in 0..8 {
 ///         s.spawn(|| {
@@ -144,6 +144,11 @@ pub struct PoolMetrics {
 }
 
 impl Pool {
+    /// The options of a new pool, to finish with [`PoolBuilder::build`].
+    pub fn builder() -> PoolBuilder {
+        PoolBuilder::default()
+    }
+
     /// The compiled plug-in the pool instantiates.
     pub fn compiled(&self) -> &CompiledPlugin {
         &self.inner.compiled

@@ -96,7 +96,7 @@ pub fn check(data: &[u8]) {
             .call_bytes("run", b"")
             .expect("a linked plug-in runs");
     }
-    let pool = PoolBuilder::default().max_instances(1).build(compiled);
+    let pool = Pool::builder().with_max_instances(1).build(compiled);
     for _ in 0..3 {
         let mut pooled = pool.get(Duration::from_secs(2)).expect("a checkout");
         pooled

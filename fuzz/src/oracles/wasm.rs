@@ -24,7 +24,7 @@ pub const HANG: Duration = Duration::from_secs(8);
 /// The fuel-metered engine every fuzzed plug-in shares.
 pub fn engine() -> Engine {
     static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| Engine::builder().fuel(true).build().expect("engine"))
+    E.get_or_init(|| Engine::builder().with_fuel(true).build().expect("engine"))
         .clone()
 }
 
