@@ -11,10 +11,13 @@
 //! Each macro lives in its own module, split into `parse` (attributes into a typed model
 //! that keeps the original tokens for spans), `validate` (rules that need the whole
 //! model) and `expand` (code generation: `fn expand(TokenStream) -> syn::Result<TokenStream>`,
-//! snapshot-tested). The entry points below only convert token streams. Generated code
-//! names its runtime crate by an absolute path resolved by `crate_path`, so it never
-//! depends on the user's imports.
+//! snapshot-tested). What the macros share sits beside them, so that they agree:
+//! `ctxt` collects errors, `attr_option` rejects an option given twice, `types` says what
+//! a written type is (`Result<T, E>`, `()`, `impl Trait`). The entry points below only
+//! convert token streams. Generated code names its runtime crate by an absolute path
+//! resolved by `crate_path`, so it never depends on the user's imports.
 
+mod attr_option;
 mod codec;
 mod crate_path;
 mod ctxt;
@@ -23,6 +26,7 @@ mod plugin_interface;
 mod respan;
 #[cfg(test)]
 mod snapshot;
+mod types;
 
 use proc_macro::TokenStream;
 

@@ -2,7 +2,7 @@
 //! lifetime of an instance (`_start`, `_initialize`), WASI on and off, and
 //! several instances of one compiled plug-in.
 
-use crate::common;
+use crate::support;
 
 use extism_host::codec::Json;
 use extism_host::{CompiledPlugin, Error, Manifest, Plugin, PluginBuilder, Wasm};
@@ -27,7 +27,7 @@ struct Sum {
 }
 
 fn plugin(file: &str) -> Plugin {
-    Plugin::new(Manifest::new([common::plugin_wasm(file)]), [], false)
+    Plugin::new(Manifest::new([support::plugin_wasm(file)]), [], false)
         .unwrap_or_else(|e| panic!("{file} loads: {e}"))
 }
 
@@ -192,7 +192,7 @@ fn host_set_var_changes_the_plugin_total() {
 
 #[test]
 fn host_set_var_respects_the_limits() {
-    let manifest = Manifest::new([common::plugin_wasm("kitchen.rust.wasm")]).with_max_var_bytes(0);
+    let manifest = Manifest::new([support::plugin_wasm("kitchen.rust.wasm")]).with_max_var_bytes(0);
     let mut disabled = Plugin::new(manifest, [], false).expect("loads");
     match disabled.set_var("k", b"v") {
         Err(Error::Vars { message, .. }) => assert!(message.contains("disabled"), "{message}"),
@@ -200,7 +200,7 @@ fn host_set_var_respects_the_limits() {
     }
     // 1024 - 48 - len("big") = 973 is the largest value that fits.
     let manifest =
-        Manifest::new([common::plugin_wasm("kitchen.rust.wasm")]).with_max_var_bytes(1024);
+        Manifest::new([support::plugin_wasm("kitchen.rust.wasm")]).with_max_var_bytes(1024);
     let mut small = Plugin::new(manifest, [], false).expect("loads");
     assert!(matches!(
         small.set_var("big", &[b'x'; 974]),
@@ -256,7 +256,7 @@ fn start_resets_the_instance() {
 
 #[test]
 fn initialize_runs_once_per_instance() {
-    let compiled = PluginBuilder::new(Manifest::new([common::plugin_wasm("wat/initialize.wasm")]))
+    let compiled = PluginBuilder::new(Manifest::new([support::plugin_wasm("wat/initialize.wasm")]))
         .compile()
         .expect("compiles");
     // Compiling runs nothing; each instance runs `_initialize` once.
@@ -272,7 +272,7 @@ fn initialize_runs_once_per_instance() {
 
 #[test]
 fn wasi_on_and_off() {
-    let wasi_plugin = || Manifest::new([common::plugin_wasm("count_vowels.rust-wasi.wasm")]);
+    let wasi_plugin = || Manifest::new([support::plugin_wasm("count_vowels.rust-wasi.wasm")]);
     let err = Plugin::new(wasi_plugin(), [], false)
         .err()
         .expect("WASI imports without WASI");
@@ -293,7 +293,7 @@ fn wasi_on_and_off() {
     let Json(count): Json<Count> = plugin.call("count_vowels", "Hello").expect("runs");
     assert_eq!(count.count, 2);
     // A plug-in without WASI imports runs with WASI on as well.
-    let manifest = Manifest::new([common::plugin_wasm("count_vowels.rust.wasm")]);
+    let manifest = Manifest::new([support::plugin_wasm("count_vowels.rust.wasm")]);
     let mut plugin = Plugin::new(manifest, [], true).expect("with WASI");
     let Json(count): Json<Count> = plugin.call("count_vowels", "Hello").expect("runs");
     assert_eq!(count.count, 2);
@@ -317,7 +317,7 @@ fn every_count_vowels_build_counts_in_separate_instances() {
         ("count_vowels.c.wasm", false),
     ] {
         let compiled: CompiledPlugin =
-            PluginBuilder::new(Manifest::new([common::plugin_wasm(file)]))
+            PluginBuilder::new(Manifest::new([support::plugin_wasm(file)]))
                 .with_wasi(wasi)
                 .compile()
                 .unwrap_or_else(|e| panic!("{file} compiles: {e}"));
@@ -444,8 +444,8 @@ fn outcome_of_a_call() {
 
 #[test]
 fn a_logger_without_a_level_gets_info_and_above() {
-    let logs = common::LogCapture::default();
-    let mut plugin = PluginBuilder::new(Manifest::new([common::plugin_wasm("kitchen.rust.wasm")]))
+    let logs = support::LogCapture::default();
+    let mut plugin = PluginBuilder::new(Manifest::new([support::plugin_wasm("kitchen.rust.wasm")]))
         .with_logger(logs.logger())
         .build()
         .expect("loads");

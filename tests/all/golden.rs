@@ -15,7 +15,7 @@
 //! once; a case or a recorded result this harness does not know how to check
 //! is itself a failure.
 
-use crate::common;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -24,7 +24,7 @@ use base64::Engine as _;
 use extism_host::{CompiledPlugin, Error, Manifest, MemoryOptions, Plugin, PluginBuilder, Wasm};
 use serde::Deserialize;
 
-use common::{EchoCalls, HttpServer, KvStore, LogCapture, Route};
+use support::{EchoCalls, KvStore, LogCapture, Reply, Server};
 
 // ------------------------------------------------------------------ golden files
 
@@ -170,7 +170,7 @@ struct CallResult {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(relative: &str) -> T {
-    let path = common::repo_path(relative);
+    let path = support::repo_path(relative);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text)
@@ -559,7 +559,7 @@ fn check_call(
                 );
             }
             if let Some(hash) = sha256 {
-                let ours = common::sha256_hex(&output);
+                let ours = support::sha256_hex(&output);
                 check(&ours == hash, format!("output sha256 {ours} != {hash}"));
             }
         }
@@ -709,7 +709,7 @@ fn check_load_error(err: &Error, expected: &LoadOutcome) -> Vec<String> {
 /// What a case needs around the plug-in: temp dir, HTTP server, logs.
 struct Harness {
     tmp: Option<tempfile::TempDir>,
-    server: Option<HttpServer>,
+    server: Option<Server>,
     logs: Option<LogCapture>,
 }
 
@@ -717,7 +717,7 @@ impl Harness {
     fn input(&self, call: &CallSpec) -> Vec<u8> {
         if let Some(text) = &call.input {
             let text = match &self.server {
-                Some(server) => text.replace("{http}", server.base()),
+                Some(server) => text.replace("{http}", &server.url("")),
                 None => text.clone(),
             };
             return text.into_bytes();
@@ -762,22 +762,22 @@ fn builder(case: &Case, harness: &mut Harness) -> Result<PluginBuilder, String> 
                     (Some(body), None) => body.clone(),
                     (None, None) => String::new(),
                 };
-                let route = Route {
-                    status: route.status.unwrap_or(200),
-                    headers: route
-                        .headers
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                    body: body.into_bytes(),
-                };
-                (path.clone(), route)
+                let mut reply = Reply::new(route.status.unwrap_or(200), body);
+                for (name, value) in &route.headers {
+                    reply = reply.with_header(name, value);
+                }
+                (path.clone(), reply)
             })
-            .collect();
-        harness.server = Some(HttpServer::start(routes));
+            .collect::<BTreeMap<String, Reply>>();
+        harness.server = Some(Server::start(move |request| {
+            routes
+                .get(&request.path)
+                .cloned()
+                .unwrap_or_else(|| Reply::new(404, "not found"))
+        }));
     }
 
-    let mut wasm = Wasm::file(common::repo_path(&case.wasm));
+    let mut wasm = Wasm::file(support::repo_path(&case.wasm));
     if let Some(hash) = &case.hash {
         wasm = wasm.with_hash(hash);
     }
@@ -797,10 +797,10 @@ fn builder(case: &Case, harness: &mut Harness) -> Result<PluginBuilder, String> 
     builder = match case.host_functions.as_deref() {
         None => builder,
         Some("kv") => builder
-            .with_functions(common::kv_functions())
+            .with_functions(support::kv_functions())
             .with_state(KvStore::default()),
         Some("echo") => builder
-            .with_functions(common::echo_functions())
+            .with_functions(support::echo_functions())
             .with_state(EchoCalls::default()),
         Some(other) => return Err(format!("no handling for host_functions {other:?}")),
     };
@@ -810,7 +810,7 @@ fn builder(case: &Case, harness: &mut Harness) -> Result<PluginBuilder, String> 
         let capture = LogCapture::default();
         builder = builder
             .with_logger(capture.logger())
-            .with_log_level(common::log_level(level));
+            .with_log_level(support::log_level(level));
         harness.logs = Some(capture);
     }
     Ok(builder)
@@ -893,7 +893,13 @@ fn check_after(plugin: &Plugin, result: &CaseResult, harness: &Harness) -> Vec<S
         let ours = harness
             .server
             .as_ref()
-            .map(HttpServer::requests)
+            .map(|server| {
+                server
+                    .requests()
+                    .into_iter()
+                    .map(|r| (r.method, r.path))
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default();
         if &ours != requests {
             problems.push(format!("HTTP requests {ours:?} != {requests:?}"));
@@ -1129,7 +1135,7 @@ fn the_harness_reports_mismatches() {
 // A few cases again, asserting the typed errors field by field.
 
 fn kitchen() -> CompiledPlugin {
-    PluginBuilder::new(Manifest::new([common::plugin_wasm("kitchen.rust.wasm")]))
+    PluginBuilder::new(Manifest::new([support::plugin_wasm("kitchen.rust.wasm")]))
         .compile()
         .expect("kitchen compiles")
 }
@@ -1183,7 +1189,7 @@ fn kitchen_failures_are_typed_and_the_plugin_keeps_working() {
 
 #[test]
 fn http_to_a_host_not_allowed_fails_in_http_request() {
-    let manifest = Manifest::new([common::plugin_wasm("kitchen.rust.wasm")])
+    let manifest = Manifest::new([support::plugin_wasm("kitchen.rust.wasm")])
         .with_allowed_host("*.example.org");
     let mut plugin = Plugin::new(manifest, [], false).expect("kitchen loads");
     let err = plugin
@@ -1212,7 +1218,7 @@ fn http_to_a_host_not_allowed_fails_in_http_request() {
 
 #[test]
 fn timeout_and_memory_limit_are_typed_and_recoverable() {
-    let manifest = Manifest::new([common::plugin_wasm("kitchen.rust.wasm")])
+    let manifest = Manifest::new([support::plugin_wasm("kitchen.rust.wasm")])
         .with_timeout(std::time::Duration::from_millis(200))
         .with_max_pages(64);
     let mut plugin = Plugin::new(manifest, [], false).expect("kitchen loads");
@@ -1238,9 +1244,9 @@ fn timeout_and_memory_limit_are_typed_and_recoverable() {
 
 #[test]
 fn kv_host_functions_keep_the_total_in_the_host_store() {
-    let manifest = Manifest::new([common::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
+    let manifest = Manifest::new([support::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
     let mut plugin = PluginBuilder::new(manifest)
-        .with_functions(common::kv_functions())
+        .with_functions(support::kv_functions())
         .with_state(KvStore::default())
         .build()
         .expect("kvstore loads with the kv functions");

@@ -1,14 +1,14 @@
 //! User host functions: both ways of writing them, their errors, how they are
 //! linked, and the host state they reach.
 
-use crate::common;
+use crate::support;
 
 use extism_host::{
     CurrentPlugin, Error, HostError, HostFunction, LogLevel, Manifest, Plugin, PluginBuilder,
     ValType, Wasm, PTR, USER_NAMESPACE,
 };
 
-use common::{EchoCalls, KvStore, LogCapture};
+use support::{EchoCalls, KvStore, LogCapture};
 
 /// A WAT plug-in with `body` (imports and exports) and the kernel imports it
 /// needs to output a `u64` result (`$out64`).
@@ -119,9 +119,9 @@ fn typed_functions_take_their_signature_from_the_closure() {
 fn pdk_plugin_with_both_styles() {
     // count_vowels_kvstore imports kv_read (raw stack here) and kv_write
     // (typed here); the total lives in the host's KvStore.
-    let manifest = Manifest::new([common::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
+    let manifest = Manifest::new([support::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
     let mut plugin = PluginBuilder::new(manifest)
-        .with_functions(common::kv_functions())
+        .with_functions(support::kv_functions())
         .with_state(KvStore::default())
         .build()
         .expect("loads");
@@ -218,7 +218,7 @@ fn a_failing_host_function_in_a_pdk_plugin() {
             plugin.write_bytes(&bytes)
         },
     );
-    let mut plugin = PluginBuilder::new(Manifest::new([common::plugin_wasm("reflect.rust.wasm")]))
+    let mut plugin = PluginBuilder::new(Manifest::new([support::plugin_wasm("reflect.rust.wasm")]))
         .with_function(echo)
         .with_state(EchoCalls::default())
         .build()
@@ -251,7 +251,7 @@ fn a_failing_host_function_in_a_pdk_plugin() {
 
 #[test]
 fn a_missing_host_function_is_a_link_error() {
-    let manifest = Manifest::new([common::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
+    let manifest = Manifest::new([support::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
     let err = Plugin::new(manifest, [], false)
         .err()
         .expect("kv_read is not registered");
@@ -292,7 +292,7 @@ fn a_host_function_with_the_wrong_type_is_a_link_error() {
         [],
         |_: &mut CurrentPlugin<'_>, _: &mut [u64]| Ok(()),
     );
-    let manifest = Manifest::new([common::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
+    let manifest = Manifest::new([support::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
     match Plugin::new(manifest, [kv_read, kv_write], false) {
         Err(Error::Link {
             import,
@@ -320,9 +320,9 @@ fn built_in_functions_cannot_be_shadowed() {
         },
     )
     .with_namespace("extism:host/env");
-    let manifest = Manifest::new([common::plugin_wasm("kitchen.rust.wasm")]);
+    let manifest = Manifest::new([support::plugin_wasm("kitchen.rust.wasm")]);
     match Plugin::new(manifest.clone(), [config_get], false) {
-        Err(Error::Manifest(message)) => {
+        Err(Error::Builder { message, .. }) => {
             assert!(message.contains("extism:host/env::config_get"), "{message}");
             assert!(message.contains("built-in"), "{message}");
         }
@@ -339,7 +339,7 @@ fn built_in_functions_cannot_be_shadowed() {
     .with_namespace("extism:host/env");
     assert!(matches!(
         Plugin::new(manifest.clone(), [alloc], false),
-        Err(Error::Manifest(_))
+        Err(Error::Builder { .. })
     ));
     // Registering the same name twice is refused as well.
     let twice = || {
@@ -349,11 +349,20 @@ fn built_in_functions_cannot_be_shadowed() {
         )
     };
     match Plugin::new(manifest, [twice(), twice()], false) {
-        Err(Error::Manifest(message)) => assert!(message.contains("twice"), "{message}"),
+        Err(Error::Builder { message, .. }) => assert!(message.contains("twice"), "{message}"),
         other => panic!(
             "expected a duplicate registration error, got {:?}",
             other.err()
         ),
+    }
+    // Builder mistakes are reported before any module is read.
+    let missing = Manifest::new([Wasm::file("/nonexistent/plugin.wasm")]);
+    match Plugin::new(missing, [twice(), twice()], false) {
+        Err(Error::Builder { plugin, message }) => {
+            assert_eq!(plugin, "plugin.wasm");
+            assert!(message.contains("twice"), "{message}");
+        }
+        other => panic!("expected Error::Builder first, got {:?}", other.err()),
     }
 }
 
@@ -584,15 +593,15 @@ fn typed_functions_with_several_results() {
 
 #[test]
 fn state_given_to_a_compiled_plugin_is_not_lost() {
-    let manifest = Manifest::new([common::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
+    let manifest = Manifest::new([support::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
     let compiled = PluginBuilder::new(manifest)
-        .with_functions(common::kv_functions())
+        .with_functions(support::kv_functions())
         .with_state(KvStore::default())
         .compile();
     // Either compile() says the state cannot go with it, or the instances
     // get it; silently dropping it makes every kv call fail at run time.
     let compiled = match compiled {
-        Err(Error::Manifest(message)) => {
+        Err(Error::Builder { message, .. }) => {
             assert!(message.contains("with_state"), "{message}");
             return;
         }
@@ -614,7 +623,7 @@ fn a_host_function_scribbling_over_the_kernel_header_does_not_spoil_the_next_cal
     // kv_write scribbles over the first bytes of the kernel memory, where the
     // kernel keeps the current input's range. The next call's input range is
     // the same (empty), so the kernel would otherwise skip rewriting it.
-    let mut functions = common::kv_functions();
+    let mut functions = support::kv_functions();
     functions.pop();
     functions.push(HostFunction::wrap(
         "kv_write",
@@ -623,7 +632,7 @@ fn a_host_function_scribbling_over_the_kernel_header_does_not_spoil_the_next_cal
             Ok(())
         },
     ));
-    let manifest = Manifest::new([common::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
+    let manifest = Manifest::new([support::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
     let mut plugin = PluginBuilder::new(manifest)
         .with_functions(functions)
         .with_state(KvStore::default())

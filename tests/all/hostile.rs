@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use extism_host::{
     CurrentPlugin, Engine, EngineBuilder, Error, HostError, HostFunction, Manifest, Plugin,
-    PluginBuilder, PoolBuilder, Wasm,
+    PluginBuilder, Pool, PoolBuilder, Wasm,
 };
 use wasm_encoder::{
     CodeSection, ConstExpr, DataSection, ExportKind, ExportSection, Function, FunctionSection,
@@ -241,10 +241,10 @@ fn a_dropped_async_checkout_gives_its_place_back() {
 // 2. Block bookkeeping.
 
 /// `run` allocates `input` (a decimal count) one-byte blocks and frees none.
-const ALLOC_MANY_WAT: &str = r#"(module
-  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-  (import "extism:host/env" "input_length" (func $input_length (result i64)))
-  (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
+const ALLOC_MANY_WAT: &str = concat!(
+    "(module",
+    kernel_imports!(),
+    r#"
   (memory (export "memory") 1)
   (func (export "run") (result i32)
     (local $n i64) (local $i i64)
@@ -263,7 +263,8 @@ const ALLOC_MANY_WAT: &str = r#"(module
         (if (i64.eqz (call $alloc (i64.const 1))) (then (return (i32.const 1))))
         (local.set $i (i64.add (local.get $i) (i64.const 1)))
         (br $more)))
-    (i32.const 0)))"#;
+    (i32.const 0)))"#
+);
 
 fn alloc_many(max_pages: Option<u32>) -> Plugin {
     let mut manifest = Manifest::new([Wasm::data(ALLOC_MANY_WAT)]);
@@ -341,13 +342,10 @@ alone!(
 
 /// `error` sets the error to a new block of `input` bytes (a decimal count)
 /// of `x`; `log` logs such a block.
-const BIG_TEXT_WAT: &str = r#"(module
-  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
-  (import "extism:host/env" "error_set" (func $error_set (param i64)))
-  (import "extism:host/env" "log_info" (func $log_info (param i64)))
-  (import "extism:host/env" "input_length" (func $input_length (result i64)))
-  (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
+const BIG_TEXT_WAT: &str = concat!(
+    "(module",
+    kernel_imports!(),
+    r#"
   (memory (export "memory") 1)
   (func $text (result i64)
     (local $n i64) (local $i i64) (local $block i64)
@@ -372,7 +370,8 @@ const BIG_TEXT_WAT: &str = r#"(module
     (i32.const 1))
   (func (export "log") (result i32)
     (call $log_info (call $text))
-    (i32.const 0)))"#;
+    (i32.const 0)))"#
+);
 
 #[test]
 fn a_huge_error_message_is_cut_and_keeps_its_length() {
@@ -593,15 +592,10 @@ alone!(module_cache_rss, child_module_cache_rss, {
 /// status the kernel remembers (as the exit code); `last_headers` outputs
 /// the remembered headers; `echo` outputs its input; `peek` returns the
 /// first kernel-memory word past the header (as the exit code, 0 if clean).
-const ISOLATION_WAT: &str = r#"(module
-  (import "extism:host/env" "input_length" (func $input_length (result i64)))
-  (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
-  (import "extism:host/env" "load_u64" (func $load_u64 (param i64) (result i64)))
-  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
-  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
-  (import "extism:host/env" "http_request" (func $http_request (param i64 i64) (result i64)))
-  (import "extism:host/env" "http_status_code" (func $http_status_code (result i32)))
-  (import "extism:host/env" "http_headers" (func $http_headers (result i64)))
+const ISOLATION_WAT: &str = concat!(
+    "(module",
+    kernel_imports!(),
+    r#"
   (memory (export "memory") 1)
   (func (export "fetch") (result i32)
     (drop (call $http_request (call $input_offset) (i64.const 0)))
@@ -618,7 +612,8 @@ const ISOLATION_WAT: &str = r#"(module
     (call $output_set (call $input_offset) (call $input_length))
     (i32.const 0))
   (func (export "peek") (result i32)
-    (i32.wrap_i64 (call $load_u64 (i64.const 64)))))"#;
+    (i32.wrap_i64 (call $load_u64 (i64.const 64)))))"#
+);
 
 fn isolation_pool(builder: PoolBuilder) -> extism_host::Pool {
     let manifest = Manifest::new([Wasm::data(ISOLATION_WAT)]).with_allowed_host("127.0.0.1");
@@ -755,10 +750,26 @@ fn deep_recursion_on_a_small_thread_is_a_trap() {
 }
 
 #[test]
+fn engine_mistakes_are_engine_errors() {
+    match EngineBuilder::default()
+        .with_compilation_cache("/dev/null/x")
+        .build()
+    {
+        Err(error @ Error::Engine { .. }) => {
+            let text = error.to_string();
+            assert!(text.starts_with("cannot create the engine: "), "{text}");
+            assert!(text.contains("compilation cache"), "{text}");
+            assert_eq!(error.plugin(), None);
+        }
+        other => panic!("expected Error::Engine, got {other:?}"),
+    }
+}
+
+#[test]
 fn the_wasm_stack_size_is_an_engine_option() {
     assert!(matches!(
         EngineBuilder::default().with_wasm_stack_bytes(0).build(),
-        Err(Error::Runtime { .. })
+        Err(Error::Engine { .. })
     ));
     assert!(EngineBuilder::default()
         .with_wasm_stack_bytes(usize::MAX)

@@ -284,17 +284,10 @@ fn cancel_during_a_request_stops_the_call_when_it_returns() {
 /// Input: the request JSON. Copies it into a new block with `alloc` and
 /// `store_u8`, sends it with `http_request`, and outputs the `http_headers`
 /// block (nothing when it is 0).
-const HEADERS_WAT: &str = r#"
-(module
-  (import "extism:host/env" "input_length" (func $input_length (result i64)))
-  (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
-  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
-  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
-  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
-  (import "extism:host/env" "http_request" (func $http_request (param i64 i64) (result i64)))
-  (import "extism:host/env" "http_status_code" (func $http_status_code (result i32)))
-  (import "extism:host/env" "http_headers" (func $http_headers (result i64)))
+const HEADERS_WAT: &str = concat!(
+    "(module",
+    kernel_imports!(),
+    r#"
   (memory (export "memory") 1)
   (func (export "headers") (result i32)
     (local $n i64) (local $req i64) (local $i i64) (local $h i64)
@@ -315,7 +308,8 @@ const HEADERS_WAT: &str = r#"
     (if (i64.ne (local.get $h) (i64.const 0))
       (then (call $output_set (local.get $h) (call $length (local.get $h)))))
     (i32.const 0)))
-"#;
+"#
+);
 
 fn headers_plugin(enabled: bool) -> Plugin {
     // WAT text is accepted wherever wasm bytes are.

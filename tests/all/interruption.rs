@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use extism_host::{
     CurrentPlugin, Error, HostError, HostFunction, Interruption, Manifest, Plugin, PluginBuilder,
-    PoolBuilder, ValType, Wasm,
+    Pool, ValType, Wasm,
 };
 use support::{kitchen, plugin_wasm, Reply, Server};
 

@@ -6,7 +6,7 @@
 //! disturb what the probe measures; the test reads them back as
 //! little-endian `u64`s.
 
-use crate::common;
+use crate::support;
 
 use extism_host::{Manifest, Plugin, Wasm};
 
@@ -16,20 +16,7 @@ fn probe_module(body: &str) -> String {
     format!(
         r#"
 (module
-  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-  (import "extism:host/env" "free" (func $free (param i64)))
-  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
-  (import "extism:host/env" "length_unsafe" (func $length_unsafe (param i64) (result i64)))
-  (import "extism:host/env" "load_u8" (func $load_u8 (param i64) (result i32)))
-  (import "extism:host/env" "load_u64" (func $load_u64 (param i64) (result i64)))
-  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
-  (import "extism:host/env" "store_u64" (func $store_u64 (param i64 i64)))
-  (import "extism:host/env" "input_length" (func $input_length (result i64)))
-  (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
-  (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
-  (import "extism:host/env" "input_load_u64" (func $input_load_u64 (param i64) (result i64)))
-  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
-  (import "extism:host/env" "error_set" (func $error_set (param i64)))
+{imports}
   (memory (export "memory") 2)
   (global $n (mut i32) (i32.const 0))
   (global $saved (mut i64) (i64.const 0))
@@ -53,7 +40,8 @@ fn probe_module(body: &str) -> String {
     (global.set $n (i32.const 0))
     (i32.const 0))
   {body}
-)"#
+)"#,
+        imports = kernel_imports!(),
     )
 }
 
@@ -366,7 +354,7 @@ fn thousands_of_allocations_in_one_call() {
 #[test]
 fn many_allocations_through_the_rust_pdk() {
     let mut plugin = Plugin::new(
-        Manifest::new([common::plugin_wasm("kitchen.rust.wasm")]),
+        Manifest::new([support::plugin_wasm("kitchen.rust.wasm")]),
         [],
         false,
     )
@@ -572,15 +560,10 @@ fn a_stale_free_of_a_service_argument_spares_the_result() {
     // Some PDKs free the key they gave to config_get / var_get although the
     // host already freed it. The result must not have taken the key's slot,
     // or that stale free would release it (ABI §2).
-    let module = r#"
-(module
-  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-  (import "extism:host/env" "free" (func $free (param i64)))
-  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
-  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
-  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
-  (import "extism:host/env" "config_get" (func $config_get (param i64) (result i64)))
-  (import "extism:host/env" "var_get" (func $var_get (param i64) (result i64)))
+    let module = concat!(
+        "(module",
+        kernel_imports!(),
+        r#"
   (memory (export "memory") 1)
   (func $key (result i64)
     (local $k i64)
@@ -600,7 +583,8 @@ fn a_stale_free_of_a_service_argument_spares_the_result() {
     (call $output_set (local.get $r) (call $length (local.get $r)))
     (i32.const 0))
   (func (export "config") (result i32) (call $stale (i32.const 0)))
-  (func (export "var") (result i32) (call $stale (i32.const 1))))"#;
+  (func (export "var") (result i32) (call $stale (i32.const 1))))"#
+    );
     let manifest = Manifest::new([Wasm::data(module)]).with_config("k", "config value");
     let mut plugin = Plugin::new(manifest, [], false).expect("loads");
     plugin.set_var("k", b"var value").expect("a var");

@@ -1,7 +1,7 @@
 //! The integration tests, as one binary: wasmtime is linked once, and the
 //! tests of every file share the machine's cores in one run.
 
-mod common;
+#[macro_use]
 mod support;
 
 mod async_calls;
@@ -9,7 +9,7 @@ mod calls;
 mod context;
 mod filesystem;
 mod golden;
-mod host_fn;
+mod host_fn_macro;
 mod host_functions;
 mod hostile;
 mod http;

@@ -1,7 +1,7 @@
 //! The manifest: its JSON form, the errors it reports, module hashes and
 //! sources, and plug-ins made of several modules.
 
-use crate::common;
+use crate::support;
 
 use std::time::Duration;
 
@@ -119,7 +119,7 @@ fn data_as_a_raw_pointer_is_rejected() {
 
 #[test]
 fn data_entries_load_wasm_and_wat() {
-    let wasm = std::fs::read(common::plugin_path("count_vowels.rust.wasm")).expect("the plug-in");
+    let wasm = std::fs::read(support::plugin_path("count_vowels.rust.wasm")).expect("the plug-in");
     let json = format!(
         r#"{{"wasm": [{{"data": "{}"}}], "config": {{"vowels": "aeiouyAEIOUY"}}}}"#,
         base64::engine::general_purpose::STANDARD.encode(&wasm)
@@ -141,7 +141,7 @@ fn data_entries_load_wasm_and_wat() {
 fn timeout_from_json_is_in_force() {
     let json = format!(
         r#"{{"wasm": [{{"path": {:?}}}], "timeout_ms": 150}}"#,
-        common::plugin_path("kitchen.rust.wasm")
+        support::plugin_path("kitchen.rust.wasm")
     );
     let manifest = Manifest::from_json(&json).expect("manifest");
     let mut plugin = Plugin::new(manifest, [], false).expect("kitchen loads");
@@ -156,9 +156,9 @@ fn timeout_from_json_is_in_force() {
 
 #[test]
 fn hash_is_checked() {
-    let path = common::plugin_path("count_vowels.rust.wasm");
+    let path = support::plugin_path("count_vowels.rust.wasm");
     let bytes = std::fs::read(&path).expect("the plug-in");
-    let good = common::sha256_hex(&bytes);
+    let good = support::sha256_hex(&bytes);
 
     let manifest = Manifest::new([Wasm::file(&path).with_hash(&good)]);
     let mut plugin = Plugin::new(manifest, [], false).expect("the right hash loads");
@@ -199,7 +199,7 @@ fn hash_is_checked() {
 
 #[test]
 fn missing_file_error_names_the_path() {
-    let path = common::repo_path("plugins/wasm/does-not-exist.wasm");
+    let path = support::repo_path("plugins/wasm/does-not-exist.wasm");
     let err = Plugin::new(Manifest::new([Wasm::file(&path)]), [], false)
         .err()
         .expect("a missing file cannot load");

@@ -331,7 +331,7 @@ fn mistyped_exports_are_listed_even_when_optional() {
         [
             mistyped("takes_param", "(func (i32) -> (i32))"),
             mistyped("returns_i64", "(func () -> (i64))"),
-            mistyped("memory", "(memory)"),
+            mistyped("memory", "(memory 1)"),
         ]
     );
     assert_eq!(

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use extism_host::{
-    CompiledPlugin, CurrentPlugin, Error, HostFunction, Manifest, Plugin, PluginBuilder, Pool,
-    PoolBuilder, Wasm,
+    CompiledPlugin, CurrentPlugin, Error, HostFunction, Manifest, Plugin, PluginBuilder, Pool, Wasm,
 };
 
 fn wasm(name: &str) -> String {

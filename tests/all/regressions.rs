@@ -57,25 +57,7 @@ fn assert_usable(plugin: &mut Plugin) {
 }
 
 /// The kernel imports every WAT plug-in below may use.
-const IMPORTS: &str = r#"
-  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-  (import "extism:host/env" "free" (func $free (param i64)))
-  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
-  (import "extism:host/env" "load_u8" (func $load_u8 (param i64) (result i32)))
-  (import "extism:host/env" "load_u64" (func $load_u64 (param i64) (result i64)))
-  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
-  (import "extism:host/env" "store_u64" (func $store_u64 (param i64 i64)))
-  (import "extism:host/env" "input_length" (func $input_length (result i64)))
-  (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
-  (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
-  (import "extism:host/env" "input_load_u64" (func $input_load_u64 (param i64) (result i64)))
-  (import "extism:host/env" "input_set" (func $input_set (param i64 i64)))
-  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
-  (import "extism:host/env" "output_length" (func $output_length (result i64)))
-  (import "extism:host/env" "error_set" (func $error_set (param i64)))
-  (import "extism:host/env" "error_get" (func $error_get (result i64)))
-  (import "extism:host/env" "config_get" (func $config_get (param i64) (result i64)))
-"#;
+const IMPORTS: &str = kernel_imports!();
 
 /// Helper functions every WAT plug-in below may use.
 const HELPERS: &str = r#"
@@ -846,8 +828,7 @@ mod copy_before_limit {
     /// service, and returns how much the peak RSS grew (KiB).
     fn peak_growth(export: &str) -> u64 {
         let mut plugin = PluginBuilder::from_wasm(wat_with(
-            r#"(import "extism:host/env" "var_set" (func $var_set (param i64 i64)))
-               (import "extism:host/env" "http_request" (func $http_request (param i64 i64) (result i64)))"#,
+            "",
             r#"(func $big (result i64) (call $alloc (i64.const 0x40000000)))
                (func (export "var_key") (result i32)
                  ;; A 1 GiB key of zero bytes (valid UTF-8) and a 1-byte value.

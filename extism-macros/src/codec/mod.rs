@@ -71,3 +71,11 @@ impl Encoding {
         found
     }
 }
+
+impl crate::attr_option::Choice for Encoding {
+    const KIND: &'static str = "encoding";
+
+    fn name(self) -> &'static str {
+        Encoding::name(self)
+    }
+}

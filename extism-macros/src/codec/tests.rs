@@ -177,10 +177,14 @@ fn duplicate_and_conflicting() {
         ["duplicate encoding `json`"]
     );
     assert_eq!(
-        errors(quote!(#[codec(json)] #[codec(pod, msgpack)] struct S;)),
+        errors(quote!(
+            #[codec(json)]
+            #[codec(pod, msgpack)]
+            struct S;
+        )),
         [
-            "conflicting encodings: `pod` here, but `json` was given first; `#[derive(Codec)]` uses exactly one",
-            "conflicting encodings: `msgpack` here, but `json` was given first; `#[derive(Codec)]` uses exactly one",
+            "conflicting encodings: `pod` here, but `json` was given first; keep one",
+            "conflicting encodings: `msgpack` here, but `json` was given first; keep one",
         ]
     );
 }
@@ -274,7 +278,7 @@ fn all_errors_of_one_input_are_reported() {
             "unknown encoding `yaml`: expected `json`, `msgpack` or `pod`",
             "write the encoding as a name, without quotes: `#[codec(json)]`",
             "`#[codec]` needs an encoding: write `#[codec(json)]`; the encodings are `json`, `msgpack` or `pod`",
-            "conflicting encodings: `json` here, but `pod` was given first; `#[derive(Codec)]` uses exactly one",
+            "conflicting encodings: `json` here, but `pod` was given first; keep one",
             "`#[codec(pod)]` cannot apply to an enum: enums are never `bytemuck::Pod`, since not every bit pattern is a valid variant; use `#[codec(json)]` or `#[codec(msgpack)]`",
         ]
     );

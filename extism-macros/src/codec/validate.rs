@@ -6,6 +6,7 @@ use quote::quote;
 
 use super::parse::{Input, Shape};
 use super::Encoding;
+use crate::attr_option::Once;
 use crate::ctxt::Ctxt;
 
 /// The encoding to derive with, if the input is valid. Returns `None` only after
@@ -19,31 +20,19 @@ pub(crate) fn validate(cx: &Ctxt, input: &Input) -> Option<Encoding> {
 /// Exactly one encoding: without one there is nothing to derive, and with several the
 /// derive would have to guess which one the other side of the boundary uses.
 fn check_one_encoding(cx: &Ctxt, input: &Input) -> Option<Encoding> {
-    let Some((first, rest)) = input.encodings.split_first() else {
-        if !input.has_codec_attr {
-            cx.error_spanned_by(
-                &input.original.ident,
-                "`#[derive(Codec)]` needs an encoding: add `#[codec(json)]`, \
-                 `#[codec(msgpack)]` or `#[codec(pod)]`",
-            );
-        }
-        // Otherwise the malformed `#[codec ...]` attributes were reported by `parse`.
-        return None;
-    };
-    for later in rest {
-        let message = if later.encoding == first.encoding {
-            format!("duplicate encoding `{}`", later.encoding.name())
-        } else {
-            format!(
-                "conflicting encodings: `{}` here, but `{}` was given first; \
-                 `#[derive(Codec)]` uses exactly one",
-                later.encoding.name(),
-                first.encoding.name()
-            )
-        };
-        cx.error_spanned_by(&later.original, message);
+    let mut chosen = Once::default();
+    for attr in &input.encodings {
+        chosen.choose(cx, &attr.original, attr.encoding);
     }
-    Some(first.encoding)
+    // Malformed `#[codec ...]` attributes were reported by `parse`: not also missing.
+    if chosen.get().is_none() && !input.has_codec_attr {
+        cx.error_spanned_by(
+            &input.original.ident,
+            "`#[derive(Codec)]` needs an encoding: add `#[codec(json)]`, \
+             `#[codec(msgpack)]` or `#[codec(pod)]`",
+        );
+    }
+    chosen.get().copied()
 }
 
 /// Enums are never `bytemuck::Pod` (not every bit pattern is a valid discriminant), and

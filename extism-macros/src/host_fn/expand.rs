@@ -109,7 +109,7 @@ pub(super) fn without_state_attrs(function: &ItemFn) -> ItemFn {
 
 /// The name plug-ins import the function by: `name = "..."`, or the function's name.
 fn import_name(options: &Options, function: &ItemFn) -> String {
-    match &options.name {
+    match options.name.get() {
         Some(name) => name.value(),
         None => function.sig.ident.unraw().to_string(),
     }
@@ -122,11 +122,11 @@ fn generate(options: &Options, host_fn: &HostFn, host: &TokenStream) -> TokenStr
     let name = import_name(options, &function);
     let namespace = options
         .namespace
-        .as_ref()
+        .get()
         .map_or_else(|| DEFAULT_NAMESPACE.to_string(), |ns| ns.value());
     let with_namespace = options
         .namespace
-        .as_ref()
+        .get()
         .map(|ns| quote!(.with_namespace(#ns)));
     let closure = Closure::new(options.numbers(), host_fn, host);
     let (wrap, closure) = if closure.asyncness {

@@ -15,17 +15,19 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, FnArg, ItemFn, Lit, LitStr, Meta, Pat, PatType, Token, Type};
 
 use super::{Numbers, STATE_ATTR, WASM_NUMBERS};
+use crate::attr_option::Once;
 use crate::ctxt::Ctxt;
+use crate::types::{is_unit, result_types};
 
-/// The options of `#[host_fn(...)]`, each with its literal for spans.
+/// The options of `#[host_fn(...)]`, each with the tokens that gave it, for spans.
 #[derive(Default)]
 pub(crate) struct Options {
     /// `name = "..."`: the import name (default: the function's name).
-    pub(crate) name: Option<LitStr>,
+    pub(crate) name: Once<LitStr>,
     /// `namespace = "..."`: the import module (default: `extism:host/user`).
-    pub(crate) namespace: Option<LitStr>,
+    pub(crate) namespace: Once<LitStr>,
     /// `numbers = "block" | "wasm"`.
-    pub(crate) numbers: Option<(Numbers, LitStr)>,
+    pub(crate) numbers: Once<Numbers>,
 }
 
 /// The option names, for error messages.
@@ -86,20 +88,12 @@ impl Options {
             );
             return;
         };
-        let is_set = match slot {
-            "name" => self.name.is_some(),
-            "namespace" => self.namespace.is_some(),
-            _ => self.numbers.is_some(),
-        };
-        if is_set {
-            cx.error_spanned_by(path, format!("duplicate option `{slot}`"));
-            return;
-        }
+        let option = format!("option `{slot}`");
         match slot {
-            "name" => self.name = Some(value.clone()),
-            "namespace" => self.namespace = Some(value.clone()),
+            "name" => self.name.set(cx, &option, path, value.clone()),
+            "namespace" => self.namespace.set(cx, &option, path, value.clone()),
             _ => match Numbers::from_name(&value.value()) {
-                Some(numbers) => self.numbers = Some((numbers, value.clone())),
+                Some(numbers) => self.numbers.set(cx, &option, path, numbers),
                 None => cx.error_spanned_by(
                     value,
                     format!(
@@ -114,7 +108,7 @@ impl Options {
 
     /// How numbers cross the boundary.
     pub(crate) fn numbers(&self) -> Numbers {
-        self.numbers.as_ref().map(|(n, _)| *n).unwrap_or_default()
+        self.numbers.get().copied().unwrap_or_default()
     }
 }
 
@@ -218,14 +212,15 @@ impl<'a> Param<'a> {
                 );
             }
         }
-        let mut state_attrs = typed.attrs.iter().filter(|a| a.path().is_ident(STATE_ATTR));
-        if let Some(attr) = state_attrs.next() {
-            if !matches!(attr.meta, Meta::Path(_)) {
+        let mut state = Once::default();
+        for attr in typed.attrs.iter().filter(|a| a.path().is_ident(STATE_ATTR)) {
+            // A repeated `#[state]` is reported as such, whatever its arguments.
+            if state.get().is_none() && !matches!(attr.meta, Meta::Path(_)) {
                 cx.error_spanned_by(attr, "`#[state]` takes no arguments");
             }
-            for duplicate in state_attrs {
-                cx.error_spanned_by(duplicate, "duplicate `#[state]`");
-            }
+            state.set(cx, "`#[state]`", attr, attr);
+        }
+        if let Some(&attr) = state.get() {
             let target = match &*typed.ty {
                 Type::Reference(reference) => {
                     Some((&*reference.elem, reference.mutability.is_some()))
@@ -330,38 +325,4 @@ pub(crate) fn is_wasm_number(ty: &Type) -> bool {
         _ => return false,
     };
     WASM_NUMBERS.iter().any(|n| name == n)
-}
-
-/// `T` (and `E` if written) when `ty` is written `Result<T, E>` or `Result<T>` (the last
-/// segment of any path).
-fn result_types(ty: &Type) -> Option<(&Type, Option<&Type>)> {
-    let Type::Path(path) = ty else { return None };
-    if path.qself.is_some() {
-        return None;
-    }
-    let segment = path.path.segments.last()?;
-    if segment.ident != "Result" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
-        return None;
-    };
-    if args.args.len() > 2 {
-        return None;
-    }
-    let mut types = args.args.iter().map(|arg| match arg {
-        syn::GenericArgument::Type(ty) => Some(ty),
-        _ => None,
-    });
-    let ok = types.next()??;
-    Some((ok, types.next().flatten()))
-}
-
-/// Whether `ty` is `()`.
-fn is_unit(ty: &Type) -> bool {
-    match ty {
-        Type::Tuple(tuple) => tuple.elems.is_empty(),
-        Type::Paren(paren) => is_unit(&paren.elem),
-        _ => false,
-    }
 }

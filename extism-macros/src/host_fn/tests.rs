@@ -353,6 +353,27 @@ fn parameters() {
 }
 
 #[test]
+fn impl_trait_at_any_depth() {
+    assert_eq!(
+        errors(
+            quote!(),
+            quote!(
+                fn f(
+                    #[state] s: &Vec<impl Sized>,
+                    x: Option<impl Decode>,
+                ) -> Result<impl Sized, E> {
+                }
+            )
+        ),
+        [
+            "`#[host_fn]` needs concrete types: `impl Trait` cannot cross the plug-in boundary",
+            "`#[host_fn]` needs concrete types: `impl Trait` cannot cross the plug-in boundary",
+            "`#[host_fn]` needs concrete types: `impl Trait` cannot cross the plug-in boundary",
+        ]
+    );
+}
+
+#[test]
 fn async_parameters() {
     assert_eq!(
         errors(

@@ -8,6 +8,7 @@ use syn::{GenericParam, Type};
 use super::parse::{Access, HostFn, Options, Param, ParamKind};
 use super::MAX_WASM_PARAMS;
 use crate::ctxt::Ctxt;
+use crate::types::find_impl_trait;
 
 pub(crate) fn validate(cx: &Ctxt, options: &Options, host_fn: &HostFn) {
     check_options(cx, options);
@@ -23,7 +24,7 @@ pub(crate) fn validate(cx: &Ctxt, options: &Options, host_fn: &HostFn) {
 /// An import name or namespace is never empty: no plug-in can import such a function.
 fn check_options(cx: &Ctxt, options: &Options) {
     for (option, value) in [("name", &options.name), ("namespace", &options.namespace)] {
-        if let Some(value) = value {
+        if let Some(value) = value.get() {
             if value.value().is_empty() {
                 cx.error_spanned_by(value, format!("`{option}` cannot be empty"));
             }
@@ -226,14 +227,11 @@ fn check_output(cx: &Ctxt, host_fn: &HostFn) {
 /// `impl Trait` is an anonymous type parameter in argument position and an opaque type in
 /// return position: neither can be decoded or encoded by name.
 fn check_no_impl_trait(cx: &Ctxt, ty: &Type) {
-    match ty {
-        Type::ImplTrait(_) => cx.error_spanned_by(
-            ty,
+    if let Some(impl_trait) = find_impl_trait(ty) {
+        cx.error_spanned_by(
+            impl_trait,
             "`#[host_fn]` needs concrete types: `impl Trait` cannot cross the plug-in boundary",
-        ),
-        Type::Reference(reference) => check_no_impl_trait(cx, &reference.elem),
-        Type::Paren(paren) => check_no_impl_trait(cx, &paren.elem),
-        _ => {}
+        );
     }
 }
 

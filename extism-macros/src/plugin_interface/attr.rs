@@ -3,12 +3,13 @@
 //!
 //! Contract: [`MethodAttrs::from_attrs`] never fails. A malformed attribute is reported to
 //! the [`Ctxt`] at its own tokens and left out; a repeated option is reported at its
-//! second occurrence by [`Attr::set`], the one place for that rule.
+//! second occurrence by [`Once`], as in the other macros.
 
 use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Expr, Lit, LitStr, Meta, Token};
 
+use crate::attr_option::Once;
 use crate::codec::Encoding;
 use crate::ctxt::Ctxt;
 
@@ -19,51 +20,14 @@ pub(super) const ENCODINGS: &str = Encoding::EXPECTED;
 #[derive(Default)]
 pub(super) struct MethodAttrs<'a> {
     /// `#[export(name = "...")]`: the export's name, when it is not the method's.
-    pub(super) export_name: Attr<LitStr>,
+    pub(super) export_name: Once<LitStr>,
     /// `#[optional]`: the export may be absent.
-    pub(super) optional: Attr<()>,
+    pub(super) optional: Once<()>,
     /// `#[codec(...)]`: the wrapper for the input and the output.
-    pub(super) codec: Attr<Encoding>,
+    pub(super) codec: Once<Encoding>,
     /// Every attribute of ours, well-formed or not: on a method that is not an export,
     /// each one is an error.
     pub(super) originals: Vec<&'a Attribute>,
-}
-
-/// One option that may be given once: its value and the tokens that gave it.
-pub(super) struct Attr<T> {
-    value: Option<(T, proc_macro2::TokenStream)>,
-}
-
-impl<T> Default for Attr<T> {
-    fn default() -> Self {
-        Attr { value: None }
-    }
-}
-
-impl<T> Attr<T> {
-    /// Records `value`, given by `tokens`; a second value is reported there by
-    /// `duplicate(first)` and ignored.
-    fn set(
-        &mut self,
-        cx: &Ctxt,
-        tokens: impl ToTokens,
-        value: T,
-        duplicate: impl FnOnce(&T) -> String,
-    ) {
-        match &self.value {
-            Some((first, _)) => cx.error_spanned_by(tokens, duplicate(first)),
-            None => self.value = Some((value, tokens.into_token_stream())),
-        }
-    }
-
-    pub(super) fn get(&self) -> Option<&T> {
-        self.value.as_ref().map(|(value, _)| value)
-    }
-
-    /// The tokens that set the value, for spans.
-    pub(super) fn tokens(&self) -> Option<&proc_macro2::TokenStream> {
-        self.value.as_ref().map(|(_, tokens)| tokens)
-    }
 }
 
 impl<'a> MethodAttrs<'a> {
@@ -171,8 +135,7 @@ impl<'a> MethodAttrs<'a> {
             cx.error_spanned_by(&name, "the export's name cannot be empty");
             return;
         }
-        self.export_name
-            .set(cx, &meta, name, |_| "duplicate export option `name`".into());
+        self.export_name.set(cx, "option `name`", &meta, name);
     }
 
     /// `#[optional]`.
@@ -181,8 +144,7 @@ impl<'a> MethodAttrs<'a> {
             cx.error_spanned_by(attr, "`#[optional]` takes no arguments");
             return;
         }
-        self.optional
-            .set(cx, attr, (), |()| "duplicate `#[optional]`".into());
+        self.optional.set(cx, "`#[optional]`", attr, ());
     }
 
     /// `#[codec(json)]`, `#[codec(msgpack)]` or `#[codec(pod)]`.
@@ -233,18 +195,7 @@ impl<'a> MethodAttrs<'a> {
                 );
                 continue;
             }
-            self.codec.set(cx, path, encoding, |first| {
-                if *first == encoding {
-                    format!("duplicate encoding `{}`", encoding.name())
-                } else {
-                    format!(
-                        "conflicting encodings: `{}` here, but `{}` was given first; \
-                         a method uses one encoding",
-                        encoding.name(),
-                        first.name()
-                    )
-                }
-            });
+            self.codec.choose(cx, path, encoding);
         }
     }
 }

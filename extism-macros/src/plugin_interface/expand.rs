@@ -14,6 +14,7 @@ use crate::codec::Encoding;
 use crate::crate_path;
 use crate::ctxt::Ctxt;
 use crate::respan::respan;
+use crate::types::is_unit;
 
 /// `#[plugin_interface(args)]` on `item`: the generated code, or every error found.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
@@ -294,9 +295,4 @@ fn method(call: &Call, host: &TokenStream) -> TokenStream {
             match output #convert
         }
     }
-}
-
-/// `()`.
-fn is_unit(ty: &Type) -> bool {
-    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
 }

@@ -5,13 +5,14 @@
 //! instead of a cascade of "cannot find type `XPlugin`" and "trait not implemented".
 
 use proc_macro2::TokenStream;
-use quote::{quote, ToTokens};
+use quote::quote;
 use syn::{ItemTrait, TraitItem};
 
 use super::expand::clean_trait;
 use super::parse::parse_trait;
-use super::validate::{has_impl_trait, wrapper_ident};
+use super::validate::wrapper_ident;
 use crate::crate_path;
+use crate::types;
 
 pub(super) fn expand(item: TokenStream, error: syn::Error) -> TokenStream {
     let errors = error.into_compile_error();
@@ -79,7 +80,7 @@ fn stub_trait_impl(item: &ItemTrait, wrapper: &syn::Ident, host: &TokenStream) -
         && item.auto_token.is_none()
         && item.items.iter().all(|item| match item {
             // A stub cannot return `impl Trait`: rustc could not infer the type.
-            TraitItem::Fn(method) => !has_impl_trait(method.sig.output.to_token_stream()),
+            TraitItem::Fn(method) => types::in_return(&method.sig.output).is_none(),
             _ => false,
         });
     if !implementable {

@@ -418,6 +418,42 @@ fn impl_trait_output() {
 }
 
 #[test]
+fn impl_trait_nested_in_an_input_or_an_output() {
+    assert_eq!(
+        errors(quote!(
+            trait T {
+                fn a(&mut self, x: &impl Encode) -> Result<(), E>;
+                fn b(&mut self) -> Result<Vec<impl Decode>, E>;
+            }
+        )),
+        [
+            "`impl Trait` as an input makes the method generic: name the input's type",
+            "`impl Trait` cannot be an output: name the type the output decodes to",
+        ]
+    );
+}
+
+#[test]
+fn parenthesised_unit_output_is_not_wrapped() {
+    let expand = |output: TokenStream| {
+        expand(
+            TokenStream::new(),
+            quote!(
+                trait T {
+                    #[codec(json)]
+                    fn a(&mut self) -> Result<#output, E>;
+                }
+            ),
+        )
+        .unwrap()
+        .to_string()
+    };
+    assert!(expand(quote!(u32)).contains("Json"));
+    assert!(!expand(quote!(())).contains("Json"));
+    assert!(!expand(quote!((()))).contains("Json"));
+}
+
+#[test]
 fn reserved_method_names() {
     assert_eq!(
         errors(quote!(
@@ -501,11 +537,11 @@ fn export_option() {
     );
     assert_eq!(
         e(quote!(#[export(name = "x", name = "y")])),
-        ["duplicate export option `name`"]
+        ["duplicate option `name`"]
     );
     assert_eq!(
         e(quote!(#[export(name = "x")] #[export(name = "y")])),
-        ["duplicate export option `name`"]
+        ["duplicate option `name`"]
     );
     assert_eq!(
         e(quote!(#[export(name = "x" name = "y")])),
@@ -577,7 +613,7 @@ fn codec_option() {
     );
     assert_eq!(
         e(quote!(#[codec(json)] #[codec(msgpack)])),
-        ["conflicting encodings: `msgpack` here, but `json` was given first; a method uses one encoding"]
+        ["conflicting encodings: `msgpack` here, but `json` was given first; keep one"]
     );
 }
 

@@ -10,13 +10,12 @@ use std::collections::HashMap;
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{format_ident, quote, ToTokens};
 use syn::ext::IdentExt;
-use syn::{
-    FnArg, GenericArgument, Ident, PathArguments, Receiver, ReturnType, Signature, TraitItem, Type,
-};
+use syn::{FnArg, Ident, Receiver, ReturnType, Signature, TraitItem, Type};
 
 use super::parse::{Interface, Item, Method};
 use crate::codec::Encoding;
 use crate::ctxt::Ctxt;
+use crate::types::{find_impl_trait, result_types};
 
 /// What to generate: one call per export method.
 pub(super) struct Plan<'a> {
@@ -330,7 +329,7 @@ fn check_inputs<'a>(cx: &Ctxt, sig: &'a Signature) -> Option<Option<&'a Type>> {
         }
     }
     for input in &inputs {
-        if let Type::ImplTrait(ty) = &*input.ty {
+        if let Some(ty) = find_impl_trait(&input.ty) {
             valid = false;
             cx.error_spanned_by(
                 ty,
@@ -371,43 +370,14 @@ fn check_output<'a>(cx: &Ctxt, sig: &'a Signature) -> Option<(&'a Type, &'a Type
             ),
         );
     }
-    let has_impl_trait = has_impl_trait(output.to_token_stream());
-    if has_impl_trait {
+    let impl_trait = find_impl_trait(output);
+    if let Some(impl_trait) = impl_trait {
         cx.error_spanned_by(
-            output,
+            impl_trait,
             "`impl Trait` cannot be an output: name the type the output decodes to",
         );
     }
-    (lifetimes.is_empty() && !has_impl_trait).then_some((output, error.unwrap_or(ty)))
-}
-
-/// `T` and `E` in `...::Result<T, E>`, `T` in `...::Result<T>`.
-fn result_types(ty: &Type) -> Option<(&Type, Option<&Type>)> {
-    let Type::Path(path) = ty else {
-        return None;
-    };
-    if path.qself.is_some() {
-        return None;
-    }
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    if !(1..=2).contains(&args.args.len()) {
-        return None;
-    }
-    let mut types = args.args.iter().map(|arg| match arg {
-        GenericArgument::Type(ty) => Some(ty),
-        _ => None,
-    });
-    let ok = types.next()??;
-    match types.next() {
-        None => Some((ok, None)),
-        Some(error) => Some((ok, Some(error?))),
-    }
+    (lifetimes.is_empty() && impl_trait.is_none()).then_some((output, error.unwrap_or(ty)))
 }
 
 /// The lifetimes other than `'_` in `tokens`, as text and as tokens (for spans).
@@ -433,13 +403,4 @@ fn named_lifetimes(tokens: TokenStream) -> Vec<(String, TokenStream)> {
         }
     }
     found
-}
-
-/// Whether `tokens` hold an `impl Trait` type.
-pub(super) fn has_impl_trait(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|token| match token {
-        TokenTree::Group(group) => has_impl_trait(group.stream()),
-        TokenTree::Ident(ident) => ident == "impl",
-        _ => false,
-    })
 }

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use extism_host::{Error, Manifest, PluginBuilder, PoolBuilder, Wasm};
+use extism_host::{Error, Manifest, PluginBuilder, Pool, Wasm};
 
 /// One import of a module: which module (by index) and which export.
 #[derive(Debug, Clone, Copy)]

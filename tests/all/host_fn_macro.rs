@@ -202,13 +202,13 @@ fn missing_state_names_the_type_and_the_function() {
     let [_, _, host_function, message] = host_fn_error(&error);
     assert_eq!(host_function, "extism:host/user::kv_read");
     assert!(
-        message.contains("no state of type `all::host_fn::KvStore`"),
+        message.contains("no state of type `all::host_fn_macro::KvStore`"),
         "{message}"
     );
     assert!(
         error
             .to_string()
-            .starts_with("plug-in `kv`: function `count_vowels`: host function `extism:host/user::kv_read` failed: no state of type `all::host_fn::KvStore`"),
+            .starts_with("plug-in `kv`: function `count_vowels`: host function `extism:host/user::kv_read` failed: no state of type `all::host_fn_macro::KvStore`"),
         "{error}"
     );
     // Lending the state afterwards makes the next call work.
@@ -599,12 +599,7 @@ fn first_word(text: &str) -> &str {
 fn text_plugin(name: &str) -> PluginBuilder {
     let wat = format!(
         r#"(module
-        (import "extism:host/env" "input_length" (func $input_length (result i64)))
-        (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
-        (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-        (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
-        (import "extism:host/env" "length" (func $length (param i64) (result i64)))
-        (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+        {imports}
         (import "extism:host/user" "{name}" (func $f (param i64) (result i64)))
         (func (export "run") (result i32) (local $n i64) (local $i i64) (local $in i64) (local $out i64)
             (local.set $n (call $input_length))
@@ -617,7 +612,8 @@ fn text_plugin(name: &str) -> PluginBuilder {
                 (br $copy)))
             (local.set $out (call $f (local.get $in)))
             (call $output_set (local.get $out) (call $length (local.get $out)))
-            (i32.const 0)))"#
+            (i32.const 0)))"#,
+        imports = kernel_imports!(),
     );
     PluginBuilder::from_wasm(wat)
 }

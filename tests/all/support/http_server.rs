@@ -1,56 +1,12 @@
-//! Helpers for the limit, HTTP, file-system and wasm-URL tests: paths of the
-//! committed plug-ins, and a small local HTTP server that records what it
-//! was asked and stops by itself.
-#![allow(dead_code)]
+//! A small local HTTP server that records what it was asked and stops by
+//! itself.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-use extism_host::{CurrentPlugin, HostError, HostFunction, Manifest, Plugin, PluginBuilder, Wasm};
-
-/// `plugins/wasm/<file>`.
-pub fn plugin_path(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("plugins/wasm")
-        .join(file)
-}
-
-/// A manifest entry for `plugins/wasm/<file>`.
-pub fn plugin_wasm(file: &str) -> Wasm {
-    Wasm::file(plugin_path(file))
-}
-
-/// A manifest with the kitchen-sink plug-in only.
-pub fn kitchen() -> Manifest {
-    Manifest::new([plugin_wasm("kitchen.rust.wasm")])
-}
-
-/// The `echo` host function `reflect.rust.wasm` imports: a new block with a
-/// copy of its argument.
-pub fn echo() -> HostFunction {
-    HostFunction::wrap(
-        "echo",
-        |plugin: &mut CurrentPlugin<'_>, data: u64| -> Result<u64, HostError> {
-            let bytes = plugin.read_bytes(data)?.to_vec();
-            plugin.write_bytes(&bytes)
-        },
-    )
-}
-
-/// `reflect.rust.wasm` (with its `echo` import) under `manifest`'s limits.
-pub fn reflect(manifest: Manifest) -> Plugin {
-    let mut manifest = manifest;
-    manifest.wasm = vec![plugin_wasm("reflect.rust.wasm")];
-    PluginBuilder::new(manifest)
-        .with_function(echo())
-        .build()
-        .expect("reflect builds")
-}
 
 /// The longest a test server lives, whatever the test does.
 const SERVER_LIFETIME: Duration = Duration::from_secs(120);
@@ -270,6 +226,7 @@ fn read_request(stream: &TcpStream) -> Option<Request> {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        204 => "No Content",
         301 => "Moved Permanently",
         302 => "Found",
         307 => "Temporary Redirect",
@@ -277,40 +234,4 @@ fn reason(status: u16) -> &'static str {
         500 => "Internal Server Error",
         _ => "Status",
     }
-}
-
-/// Runs the test `path` (as `module::name`) alone in a child process of this
-/// test binary, ignored or not, with `env` set (`None` removes a variable),
-/// so that figures such as RSS are not other tests' noise. Fails unless the
-/// test ran and passed; returns what it printed (stdout, then stderr).
-pub fn run_alone(path: &str, env: &[(&str, Option<&str>)]) -> String {
-    let mut command = std::process::Command::new(std::env::current_exe().expect("the test binary"));
-    command.args([
-        path,
-        "--exact",
-        "--include-ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ]);
-    for (name, value) in env {
-        match value {
-            Some(value) => command.env(name, value),
-            None => command.env_remove(name),
-        };
-    }
-    let out = command.output().expect("the test binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "{path} failed in its child process:\n{text}"
-    );
-    assert!(
-        text.contains("1 passed"),
-        "{path} did not run in its child process:\n{text}"
-    );
-    text
 }
