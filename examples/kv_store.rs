@@ -9,7 +9,7 @@
 //! ```
 //!
 //! What `#[host_fn]` generates for `kv_read` is the `HostFunction::wrap` closure one would
-//! write by hand (borrow the state with `with_state`, decode the key in place, call,
+//! write by hand (borrow the state with `CurrentPlugin::borrow_state`, decode the key in place, call,
 //! encode the result into a new block), so a host function costs the same either way;
 //! `tests/host_fn.rs` runs this scenario with both.
 
@@ -19,7 +19,7 @@ use std::fmt;
 use extism_host::codec::Json;
 use extism_host::{host_fn, Manifest, PluginBuilder, Wasm};
 
-/// The host's store, lent to the plug-in's host functions with `with_state`.
+/// The host's store, lent to the plug-in's host functions with `PluginBuilder::with_state`.
 #[derive(Debug, Default)]
 struct KvStore {
     map: HashMap<String, Vec<u8>>,

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use extism_host::{ImportItem, ImportProvider, Inspection, ItemType, Manifest, PluginBuilder, Wasm};
+use extism_host::{
+    ImportItem, ImportProvider, Inspection, ItemType, Manifest, PluginBuilder, Wasm,
+};
 
 use crate::error::{io, CliError};
 

@@ -144,10 +144,7 @@ mod tests {
         let mut linker = wasmtime::Linker::new(engine.wasmtime());
         crate::kernel::add_to_linker(&mut linker, KERNEL_NAMESPACE).unwrap();
         crate::env::add_to_linker(&mut linker, KERNEL_NAMESPACE, false).unwrap();
-        let mut store = wasmtime::Store::new(
-            engine.wasmtime(),
-            crate::store::StoreData::scratch(),
-        );
+        let mut store = wasmtime::Store::new(engine.wasmtime(), crate::store::StoreData::scratch());
         let mut defined: Vec<String> = linker
             .iter(&mut store)
             .map(|(module, name, _)| {

@@ -26,13 +26,24 @@ pub(crate) type StateFactory = Arc<dyn Fn(&mut States) + Send + Sync>;
 /// Everything about a plug-in that is not in its manifest: host functions,
 /// WASI, logging, fuel, the engine, and state lent to host functions.
 ///
-/// ```no_run
-/// use extism_host::{Manifest, PluginBuilder, Wasm};
+/// ```
+/// use extism_host::{LogLevel, Manifest, PluginBuilder, Wasm};
 ///
-/// let mut plugin = PluginBuilder::new(Manifest::new([Wasm::file("count_vowels.wasm")]))
+/// # let wat = r#"(module
+/// #     (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+/// #     (import "extism:host/env" "input_length" (func $input_length (result i64)))
+/// #     (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+/// #     ;; The input is a kernel block too: make it the output.
+/// #     (func (export "reflect") (result i32)
+/// #         (call $output_set (call $input_offset) (call $input_length))
+/// #         (i32.const 0)))"#;
+/// let mut plugin = PluginBuilder::new(Manifest::new([Wasm::data(wat)]))
 ///     .with_wasi(true)
+///     .with_log_level(LogLevel::Warn)
+///     .with_fuel_limit(1_000_000)
 ///     .build()?;
-/// let output = plugin.call_bytes("count_vowels", b"Hello, World!")?;
+/// assert_eq!(plugin.call_bytes("reflect", b"Hello, World!")?, b"Hello, World!");
+/// assert!(plugin.fuel_consumed().is_some_and(|fuel| fuel > 0));
 /// # Ok::<(), extism_host::Error>(())
 /// ```
 pub struct PluginBuilder {
@@ -300,7 +311,13 @@ impl PluginBuilder {
             (None, Some(_)) => Engine::shared_fuel()?,
             (None, None) => Engine::default(),
         };
-        check_options(&plugin, &engine, &self.functions, self.fuel_limit, self.asyncness)?;
+        check_options(
+            &plugin,
+            &engine,
+            &self.functions,
+            self.fuel_limit,
+            self.asyncness,
+        )?;
         let plan = compile::compile(
             &engine,
             &self.manifest,

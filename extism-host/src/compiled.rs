@@ -15,10 +15,18 @@ use crate::plugin::Plugin;
 /// from it ([`CompiledPlugin::instantiate`]) are independent plug-ins with
 /// their own memory and vars. Cheap to clone, `Send + Sync`.
 ///
-/// ```no_run
-/// use extism_host::{Manifest, PluginBuilder, Wasm};
+/// ```
+/// use extism_host::PluginBuilder;
 ///
-/// let compiled = PluginBuilder::new(Manifest::new([Wasm::file("reflect.wasm")])).compile()?;
+/// # let wat = r#"(module
+/// #     (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+/// #     (import "extism:host/env" "input_length" (func $input_length (result i64)))
+/// #     (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+/// #     ;; The input is a kernel block too: make it the output.
+/// #     (func (export "reflect") (result i32)
+/// #         (call $output_set (call $input_offset) (call $input_length))
+/// #         (i32.const 0)))"#;
+/// let compiled = PluginBuilder::from_wasm(wat).compile()?;
 /// let mut a = compiled.instantiate()?;
 /// let mut b = compiled.instantiate()?;
 /// assert_eq!(a.call_bytes("reflect", b"a")?, b"a");

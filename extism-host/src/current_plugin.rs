@@ -191,7 +191,7 @@ impl<'a> CurrentPlugin<'a> {
     ///
     /// # Errors
     /// When no state of type `T` was given to the plug-in.
-    pub fn with_state<T: Send + 'static, R>(
+    pub fn borrow_state<T: Send + 'static, R>(
         &mut self,
         f: impl FnOnce(&mut CurrentPlugin<'a>, &mut T) -> R,
     ) -> Result<R, HostError> {
@@ -204,7 +204,7 @@ impl<'a> CurrentPlugin<'a> {
     /// Takes the host's state of type `T` out of the plug-in until the
     /// returned guard is dropped, which puts it back.
     ///
-    /// This is [`with_state`](Self::with_state) for async host functions
+    /// This is [`borrow_state`](Self::borrow_state) for async host functions
     /// ([`HostFunction::wrap_async`](crate::HostFunction::wrap_async)), whose
     /// futures hold states across `.await`, where a closure's borrow cannot
     /// reach. The guard owns the state, and [`TakenState::parts`] lends the

@@ -256,27 +256,29 @@ pub enum Error {
     /// Reported when the trait's wrapper is made (`<Trait>Plugin::new`,
     /// `from_compiled`, `check`), with every problem at once:
     ///
-    /// ```no_run
-    /// # use extism_host::{plugin_interface, Error, Plugin};
+    /// ```
+    /// use extism_host::{plugin_interface, Error, PluginBuilder};
+    ///
     /// #[plugin_interface]
     /// trait Counter {
     ///     fn count(&mut self, text: &str) -> Result<String, Error>;
     ///     fn reset(&mut self) -> Result<(), Error>;
     /// }
     ///
-    /// # fn wrap(plugin: Plugin) -> Result<(), Error> {
+    /// // `count` takes a parameter, and there is no `reset`.
+    /// let plugin = PluginBuilder::from_wasm(r#"(module
+    ///     (func (export "count") (param i32) (result i32) (i32.const 0)))"#)
+    ///     .build()?;
     /// match CounterPlugin::new(plugin) {
-    ///     Ok(_counter) => {}
+    ///     Ok(_counter) => unreachable!("not a counter"),
     ///     Err(Error::Interface { missing, mistyped, .. }) => {
-    ///         eprintln!("missing: {missing:?}");
-    ///         for export in &mistyped {
-    ///             eprintln!("`{}` has type {}", export.name, export.found);
-    ///         }
+    ///         assert_eq!(missing, ["reset"]);
+    ///         assert_eq!(mistyped[0].name, "count");
+    ///         assert_eq!(mistyped[0].found, "(func (i32) -> (i32))");
     ///     }
     ///     Err(other) => return Err(other),
     /// }
-    /// # Ok(())
-    /// # }
+    /// # Ok::<(), Error>(())
     /// ```
     #[error(
         "plug-in `{plugin}`: does not implement `{interface}`{}",

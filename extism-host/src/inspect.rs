@@ -121,7 +121,12 @@ impl fmt::Display for ItemType {
         };
         match self {
             ItemType::Func { params, results } => {
-                write!(f, "(func ({}) -> ({}))", params.join(", "), results.join(", "))
+                write!(
+                    f,
+                    "(func ({}) -> ({}))",
+                    params.join(", "),
+                    results.join(", ")
+                )
             }
             ItemType::Memory {
                 minimum,
@@ -268,9 +273,9 @@ pub(crate) fn item(
 ) -> ImportItem {
     let (namespace, name) = (import.module(), import.name());
     let provider = match resolved {
-        Ok(ImportSource::Module { index, .. }) => ImportProvider::Module(
-            modules.get(*index).copied().unwrap_or_default().to_string(),
-        ),
+        Ok(ImportSource::Module { index, .. }) => {
+            ImportProvider::Module(modules.get(*index).copied().unwrap_or_default().to_string())
+        }
         _ => by_namespace(namespace, name, modules),
     };
     ImportItem {

@@ -65,9 +65,7 @@ impl Instantiation<'_> {
     /// Makes the instance synchronously.
     pub(crate) fn run(&self, states: Vec<StateInit>) -> Result<(Store<StoreData>, Instance)> {
         if self.compiled.call_options().asyncness {
-            return Err(self
-                .compiled
-                .needs_async("instantiate_async / build_async"));
+            return Err(self.compiled.needs_async("instantiate_async / build_async"));
         }
         let made = crate::stack::with_room(self.compiled.engine().wasm_stack(), || {
             crate::blocking::now_or_never(self.make(states, false))
@@ -88,7 +86,12 @@ impl Instantiation<'_> {
         states: Vec<StateInit>,
     ) -> Result<(Store<StoreData>, Instance)> {
         let asyncness = self.compiled.call_options().asyncness;
-        match self.call.interrupt().race(self.make(states, asyncness)).await {
+        match self
+            .call
+            .interrupt()
+            .race(self.make(states, asyncness))
+            .await
+        {
             Ok(made) => made,
             Err(why) => Err(self.interrupted(why)),
         }

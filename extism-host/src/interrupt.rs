@@ -120,9 +120,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Stops a running call of a plug-in from any thread.
 ///
-/// ```no_run
-/// # use extism_host::{Manifest, Plugin, Wasm};
-/// # let mut plugin = Plugin::new(Manifest::new([Wasm::file("loop.wasm")]), [], false)?;
+/// ```
+/// use extism_host::PluginBuilder;
+///
+/// let mut plugin = PluginBuilder::from_wasm(r#"(module
+///     (func (export "infinite_loop") (result i32) (loop $spin (br $spin)) (i32.const 0)))"#)
+///     .build()?;
 /// let cancel = plugin.cancel_handle();
 /// std::thread::spawn(move || {
 ///     std::thread::sleep(std::time::Duration::from_millis(100));

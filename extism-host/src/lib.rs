@@ -6,15 +6,24 @@
 //! SDK reads, host functions, WASI and the limits a host of untrusted code
 //! needs.
 //!
-//! ```no_run
+//! ```
 //! use extism_host::{Manifest, Plugin, Wasm};
 //!
-//! let manifest = Manifest::new([Wasm::file("count_vowels.wasm")])
-//!     .with_config("vowels", "aeiouAEIOU");
+//! // A plug-in is usually a file (`Wasm::file`) or a URL (`Wasm::url`); here
+//! // it is WAT text, which is accepted wherever wasm is.
+//! let wat = r#"(module
+//!     (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+//!     (import "extism:host/env" "input_length" (func $input_length (result i64)))
+//!     (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+//!     ;; The input is a kernel block too: make it the output.
+//!     (func (export "reflect") (result i32)
+//!         (call $output_set (call $input_offset) (call $input_length))
+//!         (i32.const 0)))"#;
+//! let manifest = Manifest::new([Wasm::data(wat)]).with_timeout(std::time::Duration::from_secs(1));
 //! let mut plugin = Plugin::new(manifest, [], false)?;
-//! for _ in 0..3 {
-//!     let output = plugin.call_bytes("count_vowels", b"Hello, World!")?;
-//!     println!("{}", String::from_utf8_lossy(output));
+//! for text in ["Hello", "World"] {
+//!     let output = plugin.call_bytes("reflect", text.as_bytes())?;
+//!     assert_eq!(output, text.as_bytes());
 //! }
 //! # Ok::<(), extism_host::Error>(())
 //! ```
@@ -70,12 +79,12 @@ mod timer;
 mod vars;
 mod wasi;
 
+pub use abi::USER_NAMESPACE;
 pub use builder::PluginBuilder;
 pub use compiled::CompiledPlugin;
 pub use current_plugin::{CurrentPlugin, TakenState};
 pub use engine::{Engine, EngineBuilder, PoolingAllocator};
 pub use error::{Error, HostError, MistypedExport, Result};
-pub use abi::USER_NAMESPACE;
 pub use host_function::{HostFunction, IntoHostFn, ValType, PTR};
 pub use inspect::{ExportItem, ImportItem, ImportProvider, Inspection, ItemType};
 pub use interrupt::{CallInterrupt, CancelHandle, Interruption};
@@ -116,3 +125,9 @@ pub use extism_codec as codec;
 /// ```
 pub use extism_macros::host_fn;
 pub use extism_macros::plugin_interface;
+
+/// The README's examples, compiled with this crate's doctests so that they
+/// keep up with the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

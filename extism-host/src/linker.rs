@@ -124,7 +124,15 @@ fn resolve_all(
                 .map(|import| {
                     check_order(position, &by_name, &import)
                         .and_then(|()| {
-                            resolve(engine, linker, &mut scratch, &by_name, &ordered, &import, wasi)
+                            resolve(
+                                engine,
+                                linker,
+                                &mut scratch,
+                                &by_name,
+                                &ordered,
+                                &import,
+                                wasi,
+                            )
                         })
                         .and_then(|source| {
                             check_type(engine, linker, &mut scratch, &ordered, &source, &import)?;

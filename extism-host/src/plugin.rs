@@ -20,13 +20,21 @@ use crate::store::StoreData;
 
 /// A plug-in instance: its own memory, vars and kernel, ready to call.
 ///
-/// ```no_run
+/// ```
 /// use extism_host::{Manifest, Plugin, Wasm};
 ///
-/// let manifest = Manifest::new([Wasm::file("count_vowels.wasm")]);
+/// # let wat = r#"(module
+/// #     (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+/// #     (import "extism:host/env" "input_length" (func $input_length (result i64)))
+/// #     (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+/// #     ;; The input is a kernel block too: make it the output.
+/// #     (func (export "reflect") (result i32)
+/// #         (call $output_set (call $input_offset) (call $input_length))
+/// #         (i32.const 0)))"#;
+/// let manifest = Manifest::new([Wasm::data(wat)]);
 /// let mut plugin = Plugin::new(manifest, [], false)?;
-/// let output = plugin.call_bytes("count_vowels", b"Hello, World!")?;
-/// println!("{}", String::from_utf8_lossy(output));
+/// let output = plugin.call_bytes("reflect", b"Hello, World!")?;
+/// assert_eq!(output, b"Hello, World!");
 /// # Ok::<(), extism_host::Error>(())
 /// ```
 ///
@@ -152,6 +160,22 @@ impl Plugin {
         self.output(name, offset, len)
     }
 
+    /// [`call_bytes`](Self::call_bytes), lending `context` to the host
+    /// functions the plug-in calls during this call (see
+    /// [`call_with_context`](Self::call_with_context)).
+    ///
+    /// # Errors
+    /// As [`call_bytes`](Self::call_bytes).
+    pub fn call_bytes_with_context<C: Send + 'static>(
+        &mut self,
+        name: &str,
+        input: &[u8],
+        context: &mut C,
+    ) -> Result<&[u8]> {
+        let (offset, len) = self.call_raw(name, input, Some(CallContext::lend(context)))?;
+        self.output(name, offset, len)
+    }
+
     fn output(&self, name: &str, offset: u64, len: u64) -> Result<&[u8]> {
         kernel::range(&self.store, offset, len).map_err(|e| Error::Runtime {
             plugin: self.name().to_string(),
@@ -165,15 +189,26 @@ impl Plugin {
     /// outputs (`&str`, `&[u8]`) point into the kernel memory until the next
     /// call.
     ///
-    /// ```no_run
-    /// use extism_host::{codec::Json, Manifest, Plugin, Wasm};
+    /// ```
+    /// use extism_host::{codec::Json, PluginBuilder};
     ///
-    /// #[derive(serde::Deserialize)]
-    /// struct Count { count: u64, total: u64 }
+    /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    /// struct Point { x: i32, y: i32 }
     ///
-    /// let mut plugin = Plugin::new(Manifest::new([Wasm::file("count_vowels.wasm")]), [], false)?;
-    /// let Json(count): Json<Count> = plugin.call("count_vowels", "Hello, World!")?;
-    /// assert_eq!(count.count, 3);
+    /// # let wat = r#"(module
+    /// #     (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+    /// #     (import "extism:host/env" "input_length" (func $input_length (result i64)))
+    /// #     (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+    /// #     ;; The input is a kernel block too: make it the output.
+    /// #     (func (export "reflect") (result i32)
+    /// #         (call $output_set (call $input_offset) (call $input_length))
+    /// #         (i32.const 0)))"#;
+    /// let mut plugin = PluginBuilder::from_wasm(wat).build()?;
+    /// // `reflect` answers with its input: the JSON goes there and back.
+    /// let Json(point): Json<Point> = plugin.call("reflect", Json(Point { x: 1, y: 2 }))?;
+    /// assert_eq!(point, Point { x: 1, y: 2 });
+    /// let text: &str = plugin.call("reflect", "borrowed from the kernel")?;
+    /// assert_eq!(text, "borrowed from the kernel");
     /// # Ok::<(), extism_host::Error>(())
     /// ```
     ///
@@ -196,8 +231,8 @@ impl Plugin {
     /// it with [`CurrentPlugin::context`](crate::CurrentPlugin::context). The
     /// plug-in never sees it.
     ///
-    /// ```no_run
-    /// use extism_host::{CurrentPlugin, HostFunction, Manifest, PluginBuilder, Wasm};
+    /// ```
+    /// use extism_host::{CurrentPlugin, HostFunction, PluginBuilder};
     ///
     /// struct Request { user: String, lookups: u32 }
     ///
@@ -207,12 +242,21 @@ impl Plugin {
     ///     let user = request.user.clone();
     ///     plugin.write_bytes(user.as_bytes())
     /// });
-    /// let mut plugin = PluginBuilder::new(Manifest::new([Wasm::file("greeter.wasm")]))
+    /// // `greet` outputs the block `whoami` returns.
+    /// let greeter = r#"(module
+    ///     (import "extism:host/user" "whoami" (func $whoami (param i64) (result i64)))
+    ///     (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+    ///     (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+    ///     (func (export "greet") (result i32) (local $name i64)
+    ///         (local.set $name (call $whoami (i64.const 0)))
+    ///         (call $output_set (local.get $name) (call $length (local.get $name)))
+    ///         (i32.const 0)))"#;
+    /// let mut plugin = PluginBuilder::from_wasm(greeter)
     ///     .with_function(whoami)
     ///     .build()?;
     /// let mut request = Request { user: "ada".into(), lookups: 0 };
     /// let greeting: String = plugin.call_with_context("greet", "", &mut request)?;
-    /// assert_eq!(request.lookups, 1);
+    /// assert_eq!((greeting.as_str(), request.lookups), ("ada", 1));
     /// # Ok::<(), extism_host::Error>(())
     /// ```
     ///
@@ -231,8 +275,7 @@ impl Plugin {
     {
         let codec_error = codec_error(self.compiled.template().info.name.clone(), name);
         let bytes = input.encode().map_err(&codec_error)?;
-        let (offset, len) = self.call_raw(name, &bytes, Some(CallContext::lend(context)))?;
-        let output = self.output(name, offset, len)?;
+        let output = self.call_bytes_with_context(name, &bytes, context)?;
         O::decode(output).map_err(codec_error)
     }
 
@@ -304,6 +347,25 @@ impl Plugin {
         self.output(name, offset, len)
     }
 
+    /// [`call_bytes_async`](Self::call_bytes_async), lending `context` to the
+    /// host functions the plug-in calls during this call (see
+    /// [`call_with_context`](Self::call_with_context)); async host functions
+    /// reach it too.
+    ///
+    /// # Errors
+    /// As [`call_bytes`](Self::call_bytes).
+    pub async fn call_bytes_async_with_context<C: Send + 'static>(
+        &mut self,
+        name: &str,
+        input: &[u8],
+        context: &mut C,
+    ) -> Result<&[u8]> {
+        let asyncness = self.options.asyncness;
+        let context = Some(CallContext::lend(context));
+        let (offset, len) = self.call_in(name, input, context, asyncness).await?;
+        self.output(name, offset, len)
+    }
+
     /// [`call`](Self::call), asynchronously.
     ///
     /// # Errors
@@ -318,6 +380,29 @@ impl Plugin {
         // would need `I: Sync` for the future to be `Send`).
         let bytes = input.encode().map_err(&codec_error)?.into_owned();
         let output = self.call_bytes_async(name, &bytes).await?;
+        O::decode(output).map_err(codec_error)
+    }
+
+    /// [`call_with_context`](Self::call_with_context), asynchronously.
+    ///
+    /// # Errors
+    /// As [`call`](Self::call).
+    pub async fn call_async_with_context<'a, I, O, C>(
+        &'a mut self,
+        name: &str,
+        input: I,
+        context: &mut C,
+    ) -> Result<O>
+    where
+        I: extism_codec::Encode,
+        O: extism_codec::Decode<'a>,
+        C: Send + 'static,
+    {
+        let codec_error = codec_error(self.compiled.template().info.name.clone(), name);
+        let bytes = input.encode().map_err(&codec_error)?.into_owned();
+        let output = self
+            .call_bytes_async_with_context(name, &bytes, context)
+            .await?;
         O::decode(output).map_err(codec_error)
     }
 

@@ -193,7 +193,10 @@ mod tests {
         // `a` is unnamed, so it is main, though `b` comes last.
         let wasm = [Wasm::file("dir/a.wat"), Wasm::file("b.wat").with_name("b")];
         assert_eq!(default_plugin_name(&wasm), "a.wat");
-        let wasm = [Wasm::file("a.wat").with_name("a"), Wasm::file("b.wat").with_name("b")];
+        let wasm = [
+            Wasm::file("a.wat").with_name("a"),
+            Wasm::file("b.wat").with_name("b"),
+        ];
         assert_eq!(default_plugin_name(&wasm), "b.wat");
         assert_eq!(default_plugin_name(&[Wasm::data(vec![])]), "plugin");
     }

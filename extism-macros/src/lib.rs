@@ -196,7 +196,7 @@ pub fn derive_codec(input: TokenStream) -> TokenStream {
 /// HostFunction::wrap(
 ///     "kv_read",
 ///     |plugin: &mut CurrentPlugin<'_>, key: u64| -> Result<u64, HostError> {
-///         plugin.with_state(|plugin, store: &mut KvStore| -> Result<u64, HostError> {
+///         plugin.borrow_state(|plugin, store: &mut KvStore| -> Result<u64, HostError> {
 ///             let key = <&str as Decode>::decode(plugin.read_bytes(key)?)?;
 ///             let result = kv_read(&*store, key);
 ///             plugin.write_bytes(&<Vec<u8> as Encode>::encode(&result)?)
@@ -241,8 +241,8 @@ pub fn derive_codec(input: TokenStream) -> TokenStream {
 /// (optional ones included) that is not an Extism function (`mistyped`, each with the
 /// type found). Match on it to tell a plug-in of the wrong kind from other failures:
 ///
-/// ```no_run
-/// use extism_host::{plugin_interface, Error, Manifest, Plugin, Wasm};
+/// ```
+/// use extism_host::{plugin_interface, Error, PluginBuilder};
 ///
 /// #[plugin_interface]
 /// trait Resettable {
@@ -251,14 +251,16 @@ pub fn derive_codec(input: TokenStream) -> TokenStream {
 ///     fn reset(&mut self) -> Result<(), Error>;
 /// }
 ///
-/// let plugin = Plugin::new(Manifest::new([Wasm::file("counter.wasm")]), [], false)?;
+/// let plugin = PluginBuilder::from_wasm(r#"(module
+///     (func (export "count_vowels") (result i32) (i32.const 0)))"#)
+///     .with_name("counter.wasm")
+///     .build()?;
 /// match ResettablePlugin::new(plugin) {
-///     Ok(_counter) => { /* ... */ }
+///     Ok(_counter) => unreachable!("there is no reset_total"),
 ///     Err(Error::Interface { plugin, interface, missing, mistyped }) => {
-///         eprintln!("`{plugin}` does not implement `{interface}`, missing: {missing:?}");
-///         for export in mistyped {
-///             eprintln!("`{}` has type {}", export.name, export.found);
-///         }
+///         assert_eq!((plugin.as_str(), interface.as_str()), ("counter.wasm", "Resettable"));
+///         assert_eq!(missing, ["reset_total"]);
+///         assert!(mistyped.is_empty());
 ///     }
 ///     Err(other) => return Err(other),
 /// }

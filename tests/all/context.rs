@@ -84,3 +84,56 @@ fn each_call_sees_the_context_it_was_lent() {
         .call_with_context::<_, &[u8], _>("count_vowels", "a", &mut wrong)
         .is_err());
 }
+
+/// Every way to call with a context reaches the same host functions with the
+/// context it was given: bytes or typed, sync or async, and an async plug-in.
+#[test]
+fn every_call_shape_lends_its_context() {
+    let wasm = format!(
+        "{}/plugins/wasm/count_vowels_kvstore.rust.wasm",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let builder =
+        || PluginBuilder::new(Manifest::new([Wasm::file(&wasm)])).with_functions(kv_functions());
+    let mut plugin = builder().build().expect("plug-in");
+    let mut kv = Kv::default();
+    plugin
+        .call_bytes_with_context("count_vowels", b"aa", &mut kv)
+        .expect("bytes with context");
+    assert_eq!((total(&kv), kv.reads), (2, 1));
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let future = plugin.call_bytes_async_with_context("count_vowels", b"aaa", &mut kv);
+        assert_send(&future);
+        future.await.expect("async bytes with context");
+        assert_eq!((total(&kv), kv.reads), (5, 2));
+        let _: &[u8] = plugin
+            .call_async_with_context("count_vowels", "a", &mut kv)
+            .await
+            .expect("async typed with context");
+        assert_eq!((total(&kv), kv.reads), (6, 3));
+
+        let mut async_plugin = builder()
+            .with_async(true)
+            .build_async()
+            .await
+            .expect("async plug-in");
+        let mut other = Kv::default();
+        let _: &[u8] = async_plugin
+            .call_async_with_context("count_vowels", "eee", &mut other)
+            .await
+            .expect("async plug-in with context");
+        assert_eq!((total(&other), other.reads), (3, 1));
+        // The context was this call's only.
+        assert!(async_plugin
+            .call_bytes_async("count_vowels", b"e")
+            .await
+            .is_err());
+    });
+}
+
+fn assert_send<T: Send>(_: &T) {}

@@ -120,7 +120,7 @@ fn kv_by_hand() -> [HostFunction; 2] {
     let read = HostFunction::wrap(
         "kv_read",
         |plugin: &mut CurrentPlugin<'_>, key: u64| -> Result<u64, HostError> {
-            plugin.with_state(|plugin, store: &mut KvStore| -> Result<u64, HostError> {
+            plugin.borrow_state(|plugin, store: &mut KvStore| -> Result<u64, HostError> {
                 let key = <&str as Decode>::decode(plugin.read_bytes(key)?)?;
                 let result = kv_read(&*store, key)?;
                 plugin.write_bytes(&<Vec<u8> as Encode>::encode(&result)?)
@@ -130,7 +130,7 @@ fn kv_by_hand() -> [HostFunction; 2] {
     let write = HostFunction::wrap(
         "kv_write",
         |plugin: &mut CurrentPlugin<'_>, key: u64, value: u64| -> Result<(), HostError> {
-            plugin.with_state(|plugin, store: &mut KvStore| -> Result<(), HostError> {
+            plugin.borrow_state(|plugin, store: &mut KvStore| -> Result<(), HostError> {
                 let key = <&str as Decode>::decode(plugin.read_bytes(key)?)?;
                 let value = <&[u8] as Decode>::decode(plugin.read_bytes(value)?)?;
                 kv_write(&mut *store, key, value);

@@ -414,7 +414,7 @@ fn host_state_through_with_state() {
         [ValType::I64],
         |plugin: &mut CurrentPlugin<'_>, stack: &mut [u64]| {
             let text = plugin.read_str(stack[0])?.to_string();
-            let count = plugin.with_state(|current, ledger: &mut Ledger| {
+            let count = plugin.borrow_state(|current, ledger: &mut Ledger| {
                 // The plug-in is still reachable while the state is borrowed.
                 let tagged = format!("{}:{text}", current.function_name().unwrap_or("?"));
                 ledger.entries.push(tagged);

@@ -85,11 +85,19 @@ impl PoolBuilder {
 
 /// A `Send + Sync` pool of instances of one [`CompiledPlugin`].
 ///
-/// ```no_run
-/// use extism_host::{Manifest, PluginBuilder, PoolBuilder, Wasm};
+/// ```
+/// use extism_host::{PluginBuilder, Pool};
 /// use std::time::Duration;
 ///
-/// let compiled = PluginBuilder::new(Manifest::new([Wasm::file("reflect.wasm")])).compile()?;
+/// # let wat = r#"(module
+/// #     (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+/// #     (import "extism:host/env" "input_length" (func $input_length (result i64)))
+/// #     (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+/// #     ;; The input is a kernel block too: make it the output.
+/// #     (func (export "reflect") (result i32)
+/// #         (call $output_set (call $input_offset) (call $input_length))
+/// #         (i32.const 0)))"#;
+/// let compiled = PluginBuilder::from_wasm(wat).compile()?;
 /// let pool = Pool::builder().with_max_instances(4).build(compiled);
 /// std::thread::scope(|s| {
 ///     for _ in 0..8 {

@@ -4,7 +4,7 @@
 //!
 //! The closure is what one would write by hand: it takes the current plug-in and the wasm
 //! arguments (`u64` block offsets, or numbers with `numbers = "wasm"`), borrows each state
-//! with `CurrentPlugin::with_state`, decodes each block with `Decode`, calls the function,
+//! with `CurrentPlugin::borrow_state`, decodes each block with `Decode`, calls the function,
 //! and writes its result with `Encode` into a new block whose offset it returns.
 //!
 //! For an `async fn` the closure returns a boxed `async move` block that owns the current
@@ -318,7 +318,7 @@ impl<'a> Closure<'a> {
         }
     }
 
-    /// `body` inside one `with_state` per state parameter, the first outermost.
+    /// `body` inside one `borrow_state` per state parameter, the first outermost.
     fn with_states(&self, body: TokenStream) -> TokenStream {
         let Closure {
             host,
@@ -329,10 +329,10 @@ impl<'a> Closure<'a> {
         self.states()
             .rev()
             .fold(body, |body, (binding, target, _)| {
-                let with_state = quote_spanned!(target.span()=> with_state);
+                let borrow_state = quote_spanned!(target.span()=> borrow_state);
                 let target_elided = elide_lifetimes(target);
                 quote! {
-                    #plugin.#with_state(
+                    #plugin.#borrow_state(
                         |#plugin, #binding: &mut #target_elided|
                          -> ::core::result::Result<#wasm_result, #host::HostError> {
                             #body

@@ -30,7 +30,7 @@ pub fn kv_functions() -> Vec<HostFunction> {
         |plugin: &mut CurrentPlugin<'_>, stack: &mut [u64]| {
             let key = plugin.read_str(stack[0])?.to_string();
             let value = plugin
-                .with_state(|_, store: &mut KvStore| store.0.get(&key).cloned())?
+                .borrow_state(|_, store: &mut KvStore| store.0.get(&key).cloned())?
                 .unwrap_or_default();
             // Empty or absent: offset 0, as the recorder's host does.
             stack[0] = plugin.write_bytes(&value)?;
@@ -42,7 +42,7 @@ pub fn kv_functions() -> Vec<HostFunction> {
         |plugin: &mut CurrentPlugin<'_>, key: u64, value: u64| -> Result<(), HostError> {
             let key = plugin.read_str(key)?.to_string();
             let value = plugin.read_bytes(value)?.to_vec();
-            plugin.with_state(|_, store: &mut KvStore| {
+            plugin.borrow_state(|_, store: &mut KvStore| {
                 store.0.insert(key, value);
             })
         },

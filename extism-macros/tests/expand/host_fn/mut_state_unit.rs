@@ -26,7 +26,7 @@ impl kv_write {
                 value: ::core::primitive::u64,
             | -> ::core::result::Result<(), ::extism_host::HostError> {
                 __plugin
-                    .with_state(|
+                    .borrow_state(|
                         __plugin,
                         store: &mut KvStore,
                     | -> ::core::result::Result<(), ::extism_host::HostError> {

@@ -28,7 +28,7 @@ impl tag {
                 ::extism_host::HostError,
             > {
                 __plugin
-                    .with_state(|
+                    .borrow_state(|
                         __plugin,
                         prefix: &mut Prefix,
                     | -> ::core::result::Result<

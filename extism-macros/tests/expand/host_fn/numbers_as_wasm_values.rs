@@ -27,7 +27,7 @@ impl scale {
                 times: u32,
             | -> ::core::result::Result<f64, ::extism_host::HostError> {
                 __plugin
-                    .with_state(|
+                    .borrow_state(|
                         __plugin,
                         factor: &mut Factor,
                     | -> ::core::result::Result<f64, ::extism_host::HostError> {

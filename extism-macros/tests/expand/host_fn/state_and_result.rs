@@ -30,7 +30,7 @@ impl kv_read {
                 ::extism_host::HostError,
             > {
                 __plugin
-                    .with_state(|
+                    .borrow_state(|
                         __plugin,
                         store: &mut KvStore,
                     | -> ::core::result::Result<

@@ -41,7 +41,7 @@ impl record {
                 ::extism_host::HostError,
             > {
                 __plugin
-                    .with_state(|
+                    .borrow_state(|
                         __plugin,
                         log: &mut Log,
                     | -> ::core::result::Result<
@@ -49,7 +49,7 @@ impl record {
                         ::extism_host::HostError,
                     > {
                         __plugin
-                            .with_state(|
+                            .borrow_state(|
                                 __plugin,
                                 __state1: &mut Clock,
                             | -> ::core::result::Result<
