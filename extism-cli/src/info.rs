@@ -86,7 +86,7 @@ pub fn run(args: &InfoArgs) -> Result<ExitCode, CliError> {
         .exports
         .iter()
         .map(|e| {
-            let note = if e.ty.is_plugin_function() {
+            let note = if e.plugin_function {
                 "plug-in function".to_string()
             } else {
                 String::new()
@@ -215,7 +215,7 @@ mod tests {
         let exports: Vec<String> = info
             .exports
             .iter()
-            .map(|e| format!("{} {} {}", e.name, e.ty, e.ty.is_plugin_function()))
+            .map(|e| format!("{} {} {}", e.name, e.ty, e.plugin_function))
             .collect();
         assert_eq!(
             exports,

@@ -272,7 +272,7 @@ impl PluginBuilder {
     /// assert!(report.imports[0].is_provided());
     /// assert_eq!(report.imports[1].provider, ImportProvider::HostFunction);
     /// assert!(!report.imports[1].is_provided());
-    /// assert!(report.exports[0].ty.is_plugin_function());
+    /// assert!(report.exports[0].plugin_function);
     /// # Ok::<(), extism_host::Error>(())
     /// ```
     ///

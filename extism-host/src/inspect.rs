@@ -52,14 +52,6 @@ pub enum ItemType {
     Tag,
 }
 
-impl ItemType {
-    /// Whether an export of this type can be called as a plug-in function.
-    pub fn is_plugin_function(&self) -> bool {
-        matches!(self, ItemType::Func { params, results }
-            if params.is_empty() && (results.is_empty() || results == &["i32"]))
-    }
-}
-
 impl From<&ExternType> for ItemType {
     fn from(ty: &ExternType) -> Self {
         match ty {
@@ -180,6 +172,9 @@ pub struct ExportItem {
     pub name: String,
     /// Its type.
     pub ty: ItemType,
+    /// Whether it can be called as a plug-in function (`() -> i32`, or
+    /// `() -> ()`).
+    pub plugin_function: bool,
 }
 
 /// What provides an import.
@@ -240,9 +235,13 @@ impl ImportItem {
 pub(crate) fn exports(module: &Module) -> Vec<ExportItem> {
     module
         .exports()
-        .map(|e| ExportItem {
-            name: e.name().to_string(),
-            ty: ItemType::from(&e.ty()),
+        .map(|e| {
+            let ty = e.ty();
+            ExportItem {
+                name: e.name().to_string(),
+                plugin_function: matches!(&ty, ExternType::Func(f) if abi::is_plugin_function(f)),
+                ty: ItemType::from(&ty),
+            }
         })
         .collect()
 }
@@ -316,12 +315,6 @@ mod tests {
             results: vec![],
         };
         assert_eq!(func.to_string(), "(func (i32, i64) -> ())");
-        assert!(!func.is_plugin_function());
-        let run = ItemType::Func {
-            params: vec![],
-            results: vec!["i32".into()],
-        };
-        assert!(run.is_plugin_function());
         let memory = ItemType::Memory {
             minimum: 1,
             maximum: Some(2),

@@ -43,19 +43,7 @@ pub(crate) fn of_call(cx: Finished<'_>, result: wasmtime::Result<i32>) -> Result
     }
     match result {
         Ok(0) if cx.error_text.is_none() => Ok(()),
-        Ok(code) => Err(match cx.error_text {
-            Some(message) => Error::Plugin {
-                plugin: cx.plugin.to_string(),
-                function: cx.function.to_string(),
-                message,
-                code,
-            },
-            None => Error::ExitCode {
-                plugin: cx.plugin.to_string(),
-                function: cx.function.to_string(),
-                code,
-            },
-        }),
+        Ok(code) => Err(exit(cx.plugin, cx.function, code, cx.error_text)),
         // WASI `proc_exit(0)` is a successful return.
         Err(e)
             if cx.error_text.is_none()
@@ -65,6 +53,25 @@ pub(crate) fn of_call(cx: Finished<'_>, result: wasmtime::Result<i32>) -> Result
             Ok(())
         }
         Err(e) => Err(failed(e, cx.error_text)),
+    }
+}
+
+/// A call that ended with a non-zero code, returned or passed to WASI
+/// `proc_exit`: the plug-in's error when it set one, else the bare code.
+fn exit(plugin: &str, function: &str, code: i32, error_text: Option<String>) -> Error {
+    let (plugin, function) = (plugin.to_string(), function.to_string());
+    match error_text {
+        Some(message) => Error::Plugin {
+            plugin,
+            function,
+            message,
+            code,
+        },
+        None => Error::ExitCode {
+            plugin,
+            function,
+            code,
+        },
     }
 }
 
@@ -122,20 +129,8 @@ pub(crate) fn from_wasmtime(cx: FailedCall<'_>, error: wasmtime::Error) -> Error
             max_pages: limit.max_pages,
         };
     }
-    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
-        return match cx.error_text {
-            Some(message) => Error::Plugin {
-                plugin,
-                function,
-                message,
-                code: exit.0,
-            },
-            None => Error::ExitCode {
-                plugin,
-                function,
-                code: exit.0,
-            },
-        };
+    if let Some(code) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return exit(cx.plugin, cx.function, code.0, cx.error_text);
     }
     if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
         if *trap == wasmtime::Trap::OutOfFuel {
