@@ -283,16 +283,17 @@ impl PluginBuilder {
         let plugin = self.plugin_name();
         let engine = self.engine.clone().unwrap_or_default();
         check_options(&plugin, &engine, &self.functions, None, self.asyncness)?;
-        compile::inspect(
-            &engine,
-            &self.manifest,
-            CompileOptions {
-                plugin: &plugin,
-                functions: &self.functions,
-                wasi: self.wasi,
-                asyncness: self.asyncness,
-            },
-        )
+        compile::inspect(&engine, &self.manifest, self.compile_options(&plugin))
+    }
+
+    /// The options compilation and linking take from this builder.
+    fn compile_options<'a>(&'a self, plugin: &'a str) -> CompileOptions<'a> {
+        CompileOptions {
+            plugin,
+            functions: &self.functions,
+            wasi: self.wasi,
+            asyncness: self.asyncness,
+        }
     }
 
     fn plugin_name(&self) -> String {
@@ -306,7 +307,7 @@ impl PluginBuilder {
     /// instance come back with the compiled plug-in.
     fn finish(self) -> Result<(CompiledPlugin, Vec<StateInit>)> {
         let plugin = self.plugin_name();
-        let engine = match (self.engine, self.fuel_limit) {
+        let engine = match (self.engine.clone(), self.fuel_limit) {
             (Some(engine), _) => engine,
             (None, Some(_)) => Engine::shared_fuel()?,
             (None, None) => Engine::default(),
@@ -318,16 +319,7 @@ impl PluginBuilder {
             self.fuel_limit,
             self.asyncness,
         )?;
-        let plan = compile::compile(
-            &engine,
-            &self.manifest,
-            CompileOptions {
-                plugin: &plugin,
-                functions: &self.functions,
-                wasi: self.wasi,
-                asyncness: self.asyncness,
-            },
-        )?;
+        let plan = compile::compile(&engine, &self.manifest, self.compile_options(&plugin))?;
         let manifest = self.manifest;
         let wasi = if self.wasi {
             Some(WasiOptions::new(

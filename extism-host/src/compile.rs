@@ -20,6 +20,19 @@ pub(crate) struct CompileOptions<'a> {
     pub(crate) asyncness: bool,
 }
 
+impl CompileOptions<'_> {
+    /// The shared linker these options give the plug-in.
+    fn linker(&self, engine: &Engine) -> Result<wasmtime::Linker<crate::store::StoreData>> {
+        linker::build_linker(
+            engine,
+            self.plugin,
+            self.functions,
+            self.wasi,
+            self.asyncness,
+        )
+    }
+}
+
 /// Loads, checks, compiles and links the modules of `manifest`.
 ///
 /// # Errors
@@ -31,13 +44,7 @@ pub(crate) fn compile(
     options: CompileOptions<'_>,
 ) -> Result<LinkPlan> {
     let modules = compile_modules(engine, manifest, options.plugin)?;
-    let linker = linker::build_linker(
-        engine,
-        options.plugin,
-        options.functions,
-        options.wasi,
-        options.asyncness,
-    )?;
+    let linker = options.linker(engine)?;
     let plan = linker::plan(engine, options.plugin, linker, modules, options.wasi)?;
     // `load_modules` always names one module main, and `plan` puts it last.
     debug_assert!(plan.modules.last().is_some_and(|m| m.name == MAIN));
@@ -60,13 +67,7 @@ pub(crate) fn inspect(
         .find(|(name, _)| name == MAIN)
         .map(|(_, main)| crate::inspect::exports(main))
         .unwrap_or_default();
-    let linker = linker::build_linker(
-        engine,
-        options.plugin,
-        options.functions,
-        options.wasi,
-        options.asyncness,
-    )?;
+    let linker = options.linker(engine)?;
     let imports = linker::survey(engine, options.plugin, &linker, modules, options.wasi)?;
     Ok(Inspection { exports, imports })
 }
