@@ -306,7 +306,10 @@ pub enum Error {
         timeout_ms: u64,
     },
 
-    /// Anything else wasmtime reported.
+    /// The runtime failed, or the plug-in was used in a way it was not
+    /// built for: a synchronous call of a plug-in built with
+    /// `with_async(true)`, a timer thread that cannot start, an output the
+    /// kernel cannot hand out, anything else wasmtime reported.
     #[error("plug-in `{plugin}`: {message}")]
     Runtime {
         /// The plug-in's name.
@@ -322,7 +325,7 @@ pub enum Error {
 pub struct MistypedExport {
     /// The export's name.
     pub name: String,
-    /// Its wasm type as found, e.g. `(func (i32) -> (i32))` or `(memory)`.
+    /// Its wasm type as found, e.g. `(func (i32) -> (i32))` or `(memory 1)`.
     pub found: String,
 }
 

@@ -43,41 +43,53 @@
 #[doc(hidden)]
 pub mod __private;
 
+// What a plug-in is made of and how it is built, in pipeline order: the
+// ABI's names, the manifest and module sources, the build pipeline (shape
+// check, compile through the module cache, link), the compiled plug-in and
+// what reports on it, making an instance.
 mod abi;
-mod blocking;
 mod builder;
-mod call;
 mod compile;
 mod compiled;
-mod context;
-mod current_plugin;
 mod engine;
-mod env;
-mod error;
-mod guest_runtime;
-mod host_function;
-mod http;
 mod inspect;
 mod instance;
-mod interface;
-mod interrupt;
-mod kernel;
-mod limits;
 mod linker;
-mod log;
 mod manifest;
 mod module_cache;
 mod module_shape;
+mod source;
+mod store;
+
+// One call: its lifecycle, interruption and time, its outcome, the native
+// stack it runs on, and the text a plug-in hands back.
+mod blocking;
+mod call;
+mod interrupt;
 mod outcome;
 mod plugin;
 mod plugin_text;
-mod pool;
-mod source;
 mod stack;
-mod store;
 mod timer;
+
+// What plug-ins import: the kernel, the services (config, vars, logs, HTTP),
+// WASI, host functions and what they see, language runtime initialisation.
+mod context;
+mod current_plugin;
+mod env;
+mod guest_runtime;
+mod host_function;
+mod http;
+mod kernel;
+mod limits;
+mod log;
 mod vars;
 mod wasi;
+
+// Many instances, typed use, and the one error type.
+mod error;
+mod interface;
+mod pool;
 
 pub use abi::USER_NAMESPACE;
 pub use builder::PluginBuilder;

@@ -339,7 +339,7 @@ fn mistyped_exports_are_listed_even_when_optional() {
         "plug-in `with_params.wasm`: does not implement `Mistyped`: \
          function `takes_param` has type (func (i32) -> (i32)), expected `() -> i32` or `() -> ()`; \
          function `returns_i64` has type (func () -> (i64)), expected `() -> i32` or `() -> ()`; \
-         function `memory` has type (memory), expected `() -> i32` or `() -> ()`"
+         function `memory` has type (memory 1), expected `() -> i32` or `() -> ()`"
     );
 
     let error = OneMistypedPlugin::check(&compiled).unwrap_err();
