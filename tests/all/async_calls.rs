@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use extism_host::{CurrentPlugin, Error, HostFunction, Manifest, PluginBuilder, Wasm};
 
-fn wasm(name: &str) -> String {
-    format!("{}/plugins/wasm/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::plugin_path as wasm;
 
 type Store = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 

@@ -43,10 +43,7 @@ fn total(kv: &Kv) -> u32 {
 
 #[test]
 fn each_call_sees_the_context_it_was_lent() {
-    let wasm = format!(
-        "{}/plugins/wasm/count_vowels_kvstore.rust.wasm",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let wasm = crate::support::plugin_path("count_vowels_kvstore.rust.wasm");
     let mut plugin = PluginBuilder::new(Manifest::new([Wasm::file(wasm)]))
         .with_functions(kv_functions())
         .build()
@@ -89,10 +86,7 @@ fn each_call_sees_the_context_it_was_lent() {
 /// context it was given: bytes or typed, sync or async, and an async plug-in.
 #[test]
 fn every_call_shape_lends_its_context() {
-    let wasm = format!(
-        "{}/plugins/wasm/count_vowels_kvstore.rust.wasm",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let wasm = crate::support::plugin_path("count_vowels_kvstore.rust.wasm");
     let builder =
         || PluginBuilder::new(Manifest::new([Wasm::file(&wasm)])).with_functions(kv_functions());
     let mut plugin = builder().build().expect("plug-in");

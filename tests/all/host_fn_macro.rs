@@ -12,24 +12,17 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use extism_host::codec::{bytemuck, Codec, Decode, Encode, Json};
 use extism_host::{
-    host_fn, CurrentPlugin, Error, HostError, HostFunction, Manifest, Plugin, PluginBuilder, Wasm,
+    host_fn, CurrentPlugin, Error, HostError, HostFunction, Manifest, Plugin, PluginBuilder,
 };
 use serde::{Deserialize, Serialize};
 
-fn plugin_wasm(file: &str) -> Wasm {
-    Wasm::file(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("plugins/wasm")
-            .join(file),
-    )
-}
+use crate::support::{host_fn_error, plugin_wasm};
 
 // ------------------------------------------------------------------------- kv store
 
@@ -81,21 +74,6 @@ fn kv_plugin() -> Plugin {
     .with_function(kv_write::host_function())
     .build()
     .expect("the kv plug-in links against the #[host_fn] functions")
-}
-
-/// The plug-in, function, host function and message of an
-/// `Error::HostFunction`; any other error fails the test.
-fn host_fn_error(error: &Error) -> [&str; 4] {
-    let Error::HostFunction {
-        plugin,
-        function,
-        host_function,
-        message,
-    } = error
-    else {
-        panic!("expected a host-function error, got {error:?}");
-    };
-    [plugin, function, host_function, message]
 }
 
 #[test]

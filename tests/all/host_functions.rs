@@ -178,19 +178,10 @@ fn a_failing_host_function_fails_the_call_and_the_plugin_stays_usable() {
     let err = plugin
         .call_bytes("run", b"fail")
         .expect_err("the host function fails");
-    match &err {
-        Error::HostFunction {
-            host_function,
-            message,
-            function,
-            ..
-        } => {
-            assert_eq!(host_function, "extism:host/user::echo");
-            assert_eq!(message, "echo refuses to say fail");
-            assert_eq!(function, "run");
-        }
-        other => panic!("expected Error::HostFunction, got {other:?}"),
-    }
+    let [_, function, host_function, message] = support::host_fn_error(&err);
+    assert_eq!(host_function, "extism:host/user::echo");
+    assert_eq!(message, "echo refuses to say fail");
+    assert_eq!(function, "run");
     let shown = err.to_string();
     assert!(
         shown.contains("echo") && shown.contains("echo refuses to say fail"),

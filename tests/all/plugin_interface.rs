@@ -8,13 +8,11 @@ use std::collections::HashMap;
 
 use extism_host::codec::Json;
 use extism_host::{
-    plugin_interface, CompiledPlugin, Error, Manifest, MistypedExport, Plugin, PluginBuilder, Wasm,
+    plugin_interface, CompiledPlugin, Error, Manifest, MistypedExport, Plugin, PluginBuilder,
 };
 use serde::{Deserialize, Serialize};
 
-fn wasm(file: &str) -> Wasm {
-    Wasm::file(concat!(env!("CARGO_MANIFEST_DIR"), "/plugins/wasm/").to_string() + file)
-}
+use crate::support::plugin_wasm as wasm;
 
 fn plugin(file: &str) -> Plugin {
     let wasi = file.contains("wasi");

@@ -8,9 +8,7 @@ use extism_host::{
     CompiledPlugin, CurrentPlugin, Error, HostFunction, Manifest, Plugin, PluginBuilder, Pool, Wasm,
 };
 
-fn wasm(name: &str) -> String {
-    format!("{}/plugins/wasm/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::plugin_path as wasm;
 
 fn compiled(name: &str) -> CompiledPlugin {
     // reflect.rust.wasm imports `echo`; others ignore it.

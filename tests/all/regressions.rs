@@ -40,9 +40,7 @@ mod wasm_oracle;
 /// A bound no correct run comes near; only a hang reaches it.
 const SANITY: Duration = Duration::from_secs(10);
 
-fn repo(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
+use crate::support::repo_path as repo;
 
 fn kitchen(manifest: Manifest) -> Plugin {
     let mut manifest = manifest;
@@ -255,19 +253,10 @@ mod host_function_error {
     fn failure_is_typed_and_the_plugin_recovers() {
         let mut plugin = plugin();
         let err = plugin.call_bytes("fail", b"").unwrap_err();
-        match &err {
-            Error::HostFunction {
-                function,
-                host_function,
-                message,
-                ..
-            } => {
-                assert_eq!(function, "fail");
-                assert_eq!(host_function, "extism:host/user::fail");
-                assert!(message.contains("boom from the host"), "{message}");
-            }
-            other => panic!("expected Error::HostFunction, got {other:?}"),
-        }
+        let [_, function, host_function, message] = crate::support::host_fn_error(&err);
+        assert_eq!(function, "fail");
+        assert_eq!(host_function, "extism:host/user::fail");
+        assert!(message.contains("boom from the host"), "{message}");
         assert_eq!(err.exit_code(), -1);
         assert_eq!(word(plugin.call_bytes("ok", b"").unwrap()), 42);
         // Twice in a row, then fine again.
@@ -595,6 +584,13 @@ mod input_set_outside_memory {
 mod limits_bypass {
     use super::*;
 
+    /// Builds the WAT plug-in `text` under `max_pages` and calls its `run`.
+    fn run_with_max_pages(text: &str, max_pages: u32) -> extism_host::Result<Vec<u8>> {
+        PluginBuilder::new(Manifest::new([Wasm::data(text)]).with_max_pages(max_pages))
+            .build()
+            .and_then(|mut p| p.call_bytes("run", b"").map(<[u8]>::to_vec))
+    }
+
     /// F1: `memory.max_pages` was charged only for growth after
     /// instantiation (`MemoryLimiter::start_counting`, limits.rs), so a module
     /// that *declared* a large initial memory got it whatever the limit: with
@@ -608,11 +604,7 @@ mod limits_bypass {
             ;; Touch the last page to show the memory is really there.
             (i32.store8 (i32.const 268435455) (i32.const 1))
             (i32.const 0)))"#;
-        let result = PluginBuilder::new(
-            Manifest::new([Wasm::data(text.as_bytes().to_vec())]).with_max_pages(16),
-        )
-        .build()
-        .and_then(|mut p| p.call_bytes("run", b"").map(|_| ()));
+        let result = run_with_max_pages(text, 16).map(|_| ());
         assert!(
             result.is_err(),
             "a plug-in with 4096 pages of initial memory ran under max_pages = 16"
@@ -629,11 +621,7 @@ mod limits_bypass {
           (memory (export "memory") 1 65536 shared)
           (func (export "run") (result i32)
             (i32.ne (memory.grow (i32.const 1024)) (i32.const -1))))"#;
-        let result = PluginBuilder::new(
-            Manifest::new([Wasm::data(text.as_bytes().to_vec())]).with_max_pages(16),
-        )
-        .build()
-        .and_then(|mut p| p.call_bytes("run", b"").map(<[u8]>::to_vec));
+        let result = run_with_max_pages(text, 16);
         assert!(
             matches!(&result, Err(Error::Instantiate { cause, .. }) if cause.contains("shared memory")),
             "a plug-in with a shared memory was instantiated: {result:?}"
@@ -662,11 +650,7 @@ mod limits_bypass {
                   (func (export "run") (result i32) (i32.const 1)))"#,
             ),
         ] {
-            let result = PluginBuilder::new(
-                Manifest::new([Wasm::data(text.as_bytes().to_vec())]).with_max_pages(1),
-            )
-            .build()
-            .and_then(|mut p| p.call_bytes("run", b"").map(<[u8]>::to_vec));
+            let result = run_with_max_pages(text, 1);
             assert!(
                 !matches!(result, Err(Error::ExitCode { code: 1, .. })),
                 "{what} was allowed under max_pages = 1"
@@ -683,11 +667,7 @@ mod limits_bypass {
     fn many_declared_memories_count_together() {
         let text = r#"(module (memory $m0 256)(memory $m1 256)(memory $m2 256)(memory $m3 256)(memory $m4 256)(memory $m5 256)(memory $m6 256)(memory $m7 256)(memory $m8 256)(memory $m9 256)(memory $m10 256)(memory $m11 256)(memory $m12 256)(memory $m13 256)(memory $m14 256)(memory $m15 256)(memory $m16 256)(memory $m17 256)(memory $m18 256)(memory $m19 256)(memory $m20 256)(memory $m21 256)(memory $m22 256)(memory $m23 256)(memory $m24 256)(memory $m25 256)(memory $m26 256)(memory $m27 256)(memory $m28 256)(memory $m29 256)(memory $m30 256)(memory $m31 256)
           (func (export "run") (result i32) (i32.store8 $m0 (i32.const 16777215) (i32.const 1))(i32.store8 $m1 (i32.const 16777215) (i32.const 1))(i32.store8 $m2 (i32.const 16777215) (i32.const 1))(i32.store8 $m3 (i32.const 16777215) (i32.const 1))(i32.store8 $m4 (i32.const 16777215) (i32.const 1))(i32.store8 $m5 (i32.const 16777215) (i32.const 1))(i32.store8 $m6 (i32.const 16777215) (i32.const 1))(i32.store8 $m7 (i32.const 16777215) (i32.const 1))(i32.store8 $m8 (i32.const 16777215) (i32.const 1))(i32.store8 $m9 (i32.const 16777215) (i32.const 1))(i32.store8 $m10 (i32.const 16777215) (i32.const 1))(i32.store8 $m11 (i32.const 16777215) (i32.const 1))(i32.store8 $m12 (i32.const 16777215) (i32.const 1))(i32.store8 $m13 (i32.const 16777215) (i32.const 1))(i32.store8 $m14 (i32.const 16777215) (i32.const 1))(i32.store8 $m15 (i32.const 16777215) (i32.const 1))(i32.store8 $m16 (i32.const 16777215) (i32.const 1))(i32.store8 $m17 (i32.const 16777215) (i32.const 1))(i32.store8 $m18 (i32.const 16777215) (i32.const 1))(i32.store8 $m19 (i32.const 16777215) (i32.const 1))(i32.store8 $m20 (i32.const 16777215) (i32.const 1))(i32.store8 $m21 (i32.const 16777215) (i32.const 1))(i32.store8 $m22 (i32.const 16777215) (i32.const 1))(i32.store8 $m23 (i32.const 16777215) (i32.const 1))(i32.store8 $m24 (i32.const 16777215) (i32.const 1))(i32.store8 $m25 (i32.const 16777215) (i32.const 1))(i32.store8 $m26 (i32.const 16777215) (i32.const 1))(i32.store8 $m27 (i32.const 16777215) (i32.const 1))(i32.store8 $m28 (i32.const 16777215) (i32.const 1))(i32.store8 $m29 (i32.const 16777215) (i32.const 1))(i32.store8 $m30 (i32.const 16777215) (i32.const 1))(i32.store8 $m31 (i32.const 16777215) (i32.const 1)) (i32.const 0)))"#;
-        let result = PluginBuilder::new(
-            Manifest::new([Wasm::data(text.as_bytes().to_vec())]).with_max_pages(16),
-        )
-        .build()
-        .and_then(|mut p| p.call_bytes("run", b"").map(|_| ()));
+        let result = run_with_max_pages(text, 16).map(|_| ());
         assert!(
             result.is_err(),
             "32 memories of 16 MiB each were instantiated and touched under max_pages = 16"
@@ -700,11 +680,7 @@ mod limits_bypass {
     fn many_tables_count_together() {
         let text = r#"(module (table $t0 0 funcref)(table $t1 0 funcref)(table $t2 0 funcref)(table $t3 0 funcref)(table $t4 0 funcref)(table $t5 0 funcref)(table $t6 0 funcref)(table $t7 0 funcref)(table $t8 0 funcref)(table $t9 0 funcref)(table $t10 0 funcref)(table $t11 0 funcref)(table $t12 0 funcref)(table $t13 0 funcref)(table $t14 0 funcref)(table $t15 0 funcref)(table $t16 0 funcref)(table $t17 0 funcref)(table $t18 0 funcref)(table $t19 0 funcref)(table $t20 0 funcref)(table $t21 0 funcref)(table $t22 0 funcref)(table $t23 0 funcref)(table $t24 0 funcref)(table $t25 0 funcref)(table $t26 0 funcref)(table $t27 0 funcref)(table $t28 0 funcref)(table $t29 0 funcref)(table $t30 0 funcref)(table $t31 0 funcref)
           (func (export "run") (result i32) (local $n i32) (local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t0 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t1 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t2 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t3 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t4 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t5 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t6 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t7 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t8 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t9 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t10 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t11 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t12 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t13 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t14 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t15 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t16 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t17 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t18 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t19 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t20 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t21 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t22 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t23 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t24 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t25 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t26 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t27 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t28 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t29 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t30 (ref.null func) (i32.const 1048576)) (i32.const -1))))(local.set $n (i32.add (local.get $n) (i32.ne (table.grow $t31 (ref.null func) (i32.const 1048576)) (i32.const -1)))) (local.get $n)))"#;
-        let result = PluginBuilder::new(
-            Manifest::new([Wasm::data(text.as_bytes().to_vec())]).with_max_pages(1),
-        )
-        .build()
-        .and_then(|mut p| p.call_bytes("run", b"").map(|_| ()));
+        let result = run_with_max_pages(text, 1).map(|_| ());
         // The exit code is the number of tables that grew by 2^20 elements.
         let granted = match &result {
             Err(Error::ExitCode { code, .. }) => *code,

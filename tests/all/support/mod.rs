@@ -12,7 +12,7 @@ mod http_server;
 
 use std::path::{Path, PathBuf};
 
-use extism_host::{Manifest, Wasm};
+use extism_host::{Error, Manifest, Wasm};
 
 pub use child::run_alone;
 pub use host_functions::{
@@ -52,4 +52,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// A manifest with the kitchen-sink plug-in only.
 pub fn kitchen() -> Manifest {
     Manifest::new([plugin_wasm("kitchen.rust.wasm")])
+}
+
+/// The plug-in, function, host function and message of an
+/// `Error::HostFunction`; any other error fails the test.
+pub fn host_fn_error(error: &Error) -> [&str; 4] {
+    let Error::HostFunction {
+        plugin,
+        function,
+        host_function,
+        message,
+    } = error
+    else {
+        panic!("expected a host-function error, got {error:?}");
+    };
+    [plugin, function, host_function, message]
 }
