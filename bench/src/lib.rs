@@ -64,21 +64,7 @@ pub mod reference {
 
     /// `echo(data) -> data` with `extism::Function::new`.
     pub fn echo() -> Function {
-        Function::new(
-            "echo",
-            [PTR],
-            [PTR],
-            UserData::new(()),
-            |plugin, inputs, outputs, _user_data| {
-                let handle = plugin
-                    .memory_from_val(&inputs[0])
-                    .ok_or_else(|| extism::Error::msg("echo: bad offset"))?;
-                let bytes = plugin.memory_bytes(handle)?.to_vec();
-                let out = plugin.memory_new(bytes)?;
-                outputs[0] = plugin.memory_to_val(out);
-                Ok(())
-            },
-        )
+        Function::new("echo", [PTR], [PTR], UserData::new(()), echo_fn)
     }
 
     /// The body of `echo` as a named function (for `PluginBuilder::with_function`).
@@ -110,15 +96,7 @@ pub mod reference {
             [PTR],
             [PTR],
             UserData::new(()),
-            |plugin, inputs, outputs, _| {
-                let handle = plugin
-                    .memory_from_val(&inputs[0])
-                    .ok_or_else(|| extism::Error::msg("echo: bad offset"))?;
-                let bytes = plugin.memory_bytes(handle)?.to_vec();
-                let out = plugin.memory_new(bytes)?;
-                outputs[0] = plugin.memory_to_val(out);
-                Ok(())
-            },
+            echo_fn,
         ))
         .expect("reference: compiled reflect plug-in")
     }

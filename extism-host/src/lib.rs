@@ -35,6 +35,9 @@
 //! * [`PluginBuilder`]: everything else (host functions, WASI, logging, fuel).
 //! * [`CompiledPlugin`]: compiled and linked once, instantiated many times.
 //! * [`Plugin`]: one instance; [`Plugin::call_bytes`] calls an export.
+//! * [`PluginBuilder::inspect`], [`CompiledPlugin::imports`],
+//!   [`CompiledPlugin::exports`]: what a plug-in imports and exports, and what
+//!   this host gives each import.
 //! * [`HostFunction`] and [`CurrentPlugin`]: Rust functions plug-ins import.
 //! * [`CancelHandle`] and [`CallInterrupt`]: stopping a running call, and
 //!   waiting in a host function so that the call's deadline and cancel reach it.
