@@ -71,6 +71,7 @@ pub(crate) fn build_linker(
             wasmtime_wasi::p1::add_to_linker_sync(&mut linker, StoreData::wasi_mut)
         }
         .and_then(|()| crate::wasi::shadow_poll_oneoff(&mut linker, asyncness))
+        .and_then(|()| crate::wasi::shadow_proc_exit(&mut linker))
         .map_err(define_error)?;
     }
     for f in functions {

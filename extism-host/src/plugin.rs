@@ -1,5 +1,6 @@
 //! A plug-in instance and its calls.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::host_function::HostFunction;
 use crate::interrupt::{CancelHandle, CancelState};
 use crate::kernel;
+use crate::log::LogLevel;
 use crate::manifest::Manifest;
 use crate::outcome::{self, FailedCall, Finished};
 use crate::store::StoreData;
@@ -529,14 +531,18 @@ impl Plugin {
 
     /// Makes the instance fit for another user of a pool: what the last user
     /// left (vars unless `keep_vars`, the last HTTP response, the kernel's
-    /// blocks and bytes, the time limit they set) is gone, and cancel handles
+    /// blocks and bytes, the time limit, config and log level they set) is gone, and cancel handles
     /// taken before no longer reach it. The plug-in's own memory stays, as it
     /// does between calls.
     pub(crate) fn check_in(&mut self, keep_vars: bool) -> Result<()> {
         self.cancel = Arc::new(CancelState::default());
         self.timeout = self.options.timeout;
         self.fuel_consumed = None;
+        let template = self.compiled.template();
+        let (config, log) = (template.config.clone(), template.log.clone());
         let data = self.store.data_mut();
+        data.config = config;
+        data.log = log;
         data.http.clear();
         if !keep_vars {
             data.vars.clear();
@@ -563,7 +569,10 @@ impl Plugin {
             instantiation.run(Vec::new())?
         };
         let (new, old) = (store.data_mut(), self.store.data_mut());
+        // What the host set on this instance outlives its stores.
         std::mem::swap(&mut new.states, &mut old.states);
+        std::mem::swap(&mut new.config, &mut old.config);
+        std::mem::swap(&mut new.log, &mut old.log);
         if vars == Vars::Keep {
             std::mem::swap(&mut new.vars, &mut old.vars);
         }
@@ -596,6 +605,49 @@ impl Plugin {
             state: self.cancel.clone(),
             engine: self.compiled.engine().wasmtime().weak(),
         }
+    }
+
+    /// The config the plug-in reads with `config_get` (the manifest's
+    /// `config` until changed).
+    pub fn config(&self) -> &BTreeMap<String, String> {
+        &self.store.data().config
+    }
+
+    /// Replaces the plug-in's config from the next call on, as the official
+    /// SDKs let a host do between calls (the C API's `extism_plugin_config`,
+    /// the Go SDK's `Plugin.Config`). It is kept when the instance is
+    /// recycled; a [`Pool`](crate::Pool) gives the next checkout the
+    /// manifest's config again.
+    pub fn set_config<K, V>(&mut self, config: impl IntoIterator<Item = (K, V)>)
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let config = config
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        self.store.data_mut().config = Arc::new(config);
+    }
+
+    /// The plug-in's config, to change in place (see
+    /// [`set_config`](Self::set_config)).
+    pub fn config_mut(&mut self) -> &mut BTreeMap<String, String> {
+        Arc::make_mut(&mut self.store.data_mut().config)
+    }
+
+    /// The level below which the plug-in's log lines are dropped (the
+    /// plug-in reads it with `get_log_level` and skips making them).
+    pub fn log_level(&self) -> LogLevel {
+        self.store.data().log.threshold()
+    }
+
+    /// Changes the plug-in's log level from the next log line on (the
+    /// builder's [`with_log_level`](PluginBuilder::with_log_level) is the
+    /// default). Kept when the instance is recycled; a pool's next checkout
+    /// starts at the builder's level again.
+    pub fn set_log_level(&mut self, level: LogLevel) {
+        self.store.data_mut().log.level = Some(level);
     }
 
     /// The plug-in's var `key`.

@@ -461,3 +461,66 @@ fn a_logger_without_a_level_gets_info_and_above() {
     let levels: Vec<String> = logs.take().into_iter().map(|(level, _)| level).collect();
     assert_eq!(levels, ["INFO", "WARN", "ERROR"]);
 }
+
+/// A WASI command whose `_start` exits with the status its input names
+/// (little-endian i32; none: 0), as `os.Exit(n)` / `exit(n)` do.
+const EXITING_COMMAND: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "extism:host/env" "input_length" (func $input_length (result i64)))
+  (import "extism:host/env" "input_load_u64" (func $input_load_u64 (param i64) (result i64)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (if (i64.ge_u (call $input_length) (i64.const 8))
+      (then (call $proc_exit (i32.wrap_i64 (call $input_load_u64 (i64.const 0))))))
+    (call $proc_exit (i32.const 0))))"#;
+
+/// Every status a plug-in passes to `proc_exit` reaches the host as given,
+/// sync and async: wasmtime-wasi alone keeps only statuses below 126.
+#[test]
+fn proc_exit_statuses_reach_the_host_whole() {
+    let input = |status: i32| i64::from(status).to_le_bytes();
+    let check = |status: i32, result: Result<Vec<u8>, Error>| match (status, result) {
+        (0, Ok(output)) => assert!(output.is_empty()),
+        (_, Err(e @ Error::ExitCode { .. })) => {
+            assert_eq!(e.exit_code(), status, "{e}");
+            assert!(
+                e.to_string().contains(&format!("exit code {status}")),
+                "{e}"
+            );
+            assert!(e.to_string().contains("`_start`"), "{e}");
+        }
+        (status, other) => panic!("proc_exit({status}): {other:?}"),
+    };
+    let mut plugin = PluginBuilder::from_wasm(EXITING_COMMAND)
+        .with_wasi(true)
+        .build()
+        .expect("loads with WASI");
+    for status in [0, 1, 2, 125, 126, 500, -1, i32::MIN] {
+        check(
+            status,
+            plugin
+                .call_bytes("_start", &input(status))
+                .map(<[u8]>::to_vec),
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut plugin = PluginBuilder::from_wasm(EXITING_COMMAND)
+            .with_wasi(true)
+            .with_async(true)
+            .build_async()
+            .await
+            .expect("loads async with WASI");
+        for status in [0, 500, -1] {
+            let result = plugin
+                .call_bytes_async("_start", &input(status))
+                .await
+                .map(<[u8]>::to_vec);
+            check(status, result);
+        }
+    });
+}

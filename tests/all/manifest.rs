@@ -391,3 +391,59 @@ fn modules_share_one_kernel_and_host_functions() {
     let mut plugin = PluginBuilder::new(manifest).build().expect("loads");
     assert_eq!(plugin.call_bytes("run", b"shared").expect("run"), b"shared");
 }
+
+/// The host replaces a live plug-in's config and log level between calls,
+/// as the official SDKs allow; both outlive a recycled instance, and a pool's
+/// next checkout starts from the manifest and the builder again.
+#[test]
+fn config_and_log_level_change_between_calls() {
+    let lines = support::LogCapture::default();
+    let builder = || {
+        PluginBuilder::new(support::kitchen().with_config("greeting", "hello"))
+            .with_logger(lines.logger())
+            .with_log_level(extism_host::LogLevel::Info)
+    };
+    let mut plugin = builder().build().expect("kitchen loads");
+    let echo = |plugin: &mut Plugin, key: &str| {
+        plugin
+            .call_bytes("config_echo", key.as_bytes())
+            .map(|out| String::from_utf8_lossy(out).into_owned())
+    };
+    assert_eq!(echo(&mut plugin, "greeting").unwrap(), "hello");
+    plugin.set_config([("greeting", "bonjour"), ("extra", "1")]);
+    assert_eq!(echo(&mut plugin, "greeting").unwrap(), "bonjour");
+    assert_eq!(echo(&mut plugin, "extra").unwrap(), "1");
+    plugin.config_mut().remove("extra");
+    assert!(echo(&mut plugin, "extra").is_err());
+    assert_eq!(plugin.config().len(), 1);
+
+    // The log level: what the plug-in is told and what reaches the logger.
+    let level = |plugin: &mut Plugin| plugin.call::<_, String>("log_level", "").unwrap();
+    assert_eq!(level(&mut plugin), "2");
+    plugin.set_log_level(extism_host::LogLevel::Error);
+    assert_eq!(level(&mut plugin), "4");
+    assert_eq!(plugin.log_level(), extism_host::LogLevel::Error);
+    lines.take();
+    plugin.call_bytes("log_all", b"").unwrap();
+    let levels: Vec<String> = lines.take().into_iter().map(|(l, _)| l).collect();
+    assert_eq!(levels, ["ERROR"]);
+
+    // A trap recycles the instance; what the host set stays.
+    assert!(plugin.call_bytes("trap_unreachable", b"").is_err());
+    assert_eq!(echo(&mut plugin, "greeting").unwrap(), "bonjour");
+    assert_eq!(level(&mut plugin), "4");
+
+    // A pool hands the next user the manifest's config and the builder's level.
+    let pool = extism_host::Pool::builder()
+        .with_max_instances(1)
+        .build(builder().compile().unwrap());
+    {
+        let mut first = pool.get(Duration::from_secs(5)).unwrap();
+        first.set_config([("greeting", "mine")]);
+        first.set_log_level(extism_host::LogLevel::Error);
+        assert_eq!(echo(&mut *first, "greeting").unwrap(), "mine");
+    }
+    let mut second = pool.get(Duration::from_secs(5)).unwrap();
+    assert_eq!(echo(&mut *second, "greeting").unwrap(), "hello");
+    assert_eq!(level(&mut *second), "2");
+}

@@ -60,7 +60,8 @@ impl PoolBuilder {
     ///
     /// By default every checkout starts clean of the last one: the vars, the
     /// last HTTP response and the kernel memory's contents are cleared when an
-    /// instance comes back, its time limit returns to the manifest's, and
+    /// instance comes back, its time limit, config and log level return to
+    /// the manifest's and the builder's, and
     /// [`CancelHandle`](crate::CancelHandle)s taken during a checkout stop
     /// working when it ends. The plug-in's own memory is kept either way (as
     /// between calls); [`with_max_calls_per_instance(1)`](Self::with_max_calls_per_instance)

@@ -1,12 +1,15 @@
 //! WASI preview 1 for plug-ins that import it, with the manifest's
 //! `allowed_paths` as the only directories they can see, and clocks that
-//! wait through the call's deadline and cancel state (`poll.rs`).
+//! wait through the call's deadline and cancel state (`poll.rs`), and exit
+//! statuses kept whole (`exit.rs`).
 
+mod exit;
 mod poll;
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+pub(crate) use exit::shadow_proc_exit;
 pub(crate) use poll::shadow_poll_oneoff;
 
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
