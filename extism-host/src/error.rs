@@ -193,17 +193,21 @@ pub enum Error {
         fuel: u64,
     },
 
-    /// The plug-in tried to grow its memories past `memory.max_pages`.
-    #[error(
-        "plug-in `{plugin}`: function `{function}` exceeded the memory limit of {max_pages} pages"
-    )]
+    /// The plug-in tried to grow its memories past `memory.max_pages`, or one
+    /// of its modules declares a memory larger than that (as the reference
+    /// runtime, which fails such a plug-in with `oom`).
+    #[error("plug-in `{plugin}`: {}", memory_limit(.function, *.max_pages, *.declared_pages))]
     MemoryLimit {
         /// The plug-in's name.
         plugin: String,
-        /// The export that was called.
+        /// The export that was called (empty when the plug-in was being
+        /// created).
         function: String,
         /// The limit, in 64 KiB pages.
         max_pages: u32,
+        /// The pages of the declared memory that is over the limit, when
+        /// that is what failed.
+        declared_pages: Option<u64>,
     },
 
     /// A plug-in or host ran into a limit on vars.
@@ -356,6 +360,20 @@ fn interface_problems(missing: &[String], mistyped: &[MistypedExport]) -> String
         String::new()
     } else {
         format!(": {}", problems.join("; "))
+    }
+}
+
+fn memory_limit(function: &str, max_pages: u32, declared_pages: Option<u64>) -> String {
+    let what = match declared_pages {
+        Some(declared) => format!(
+            "a module declares a memory of {declared} pages, more than the memory limit of {max_pages} pages"
+        ),
+        None => format!("exceeded the memory limit of {max_pages} pages"),
+    };
+    if function.is_empty() {
+        what
+    } else {
+        format!("function `{function}` {what}")
     }
 }
 

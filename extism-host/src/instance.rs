@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::http::HttpPolicy;
 use crate::interrupt::Interruption;
 use crate::kernel::KernelInstance;
+use crate::limits::MemoryLimitExceeded;
 use crate::linker::ImportSource;
 use crate::log::LogSink;
 use crate::store::{PluginInfo, States, StoreData};
@@ -130,6 +131,14 @@ impl Instantiation<'_> {
     /// The error of a module (or the kernel) that failed to instantiate or
     /// initialise; what interrupted the call, if something did.
     fn failed(&self, module: &str, e: wasmtime::Error, store: &Store<StoreData>) -> Error {
+        if let Some(limit) = e.downcast_ref::<MemoryLimitExceeded>() {
+            return Error::MemoryLimit {
+                plugin: self.compiled.name().to_string(),
+                function: self.function.unwrap_or_default().to_string(),
+                max_pages: limit.max_pages,
+                declared_pages: limit.declared_pages,
+            };
+        }
         match store.data().interrupt.fired {
             Some(why) => self.interrupted(why),
             None => Error::Instantiate {
@@ -189,6 +198,7 @@ impl Instantiation<'_> {
             )
         })?;
         store.data_mut().kernel.instance = Some(handles);
+        store.data_mut().limiter.kernel_made();
 
         let mut instances: Vec<Instance> = Vec::with_capacity(plan.modules.len());
         for linked in &plan.modules {

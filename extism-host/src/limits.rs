@@ -11,28 +11,39 @@ const INITIAL_ALLOWANCE_PAGES: u64 = 256;
 /// a few hundred).
 const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
-/// Raised (as a trap) when a memory would grow past the plug-in's budget.
+/// Raised (as a trap) when a memory would grow past the plug-in's budget,
+/// or a module declares a memory larger than `max_pages`.
 #[derive(Debug)]
 pub(crate) struct MemoryLimitExceeded {
     pub(crate) max_pages: u32,
+    /// The pages a module's memory declares, when that is what is over.
+    pub(crate) declared_pages: Option<u64>,
 }
 
 impl std::fmt::Display for MemoryLimitExceeded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "memory limit exceeded: the plug-in's memories may grow by at most {} pages",
-            self.max_pages
-        )
+        match self.declared_pages {
+            Some(declared) => write!(
+                f,
+                "memory limit exceeded: a memory of {declared} pages is declared, more than the {} allowed",
+                self.max_pages
+            ),
+            None => write!(
+                f,
+                "memory limit exceeded: the plug-in's memories may grow by at most {} pages",
+                self.max_pages
+            ),
+        }
     }
 }
 
 impl std::error::Error for MemoryLimitExceeded {}
 
-/// One budget for the growth of every memory in the store (the plug-in's
-/// modules and the kernel), as the reference counts `max_pages`. The budget
-/// starts once the plug-in is instantiated, so a module's declared initial
-/// memory does not count against it.
+/// `max_pages` as the reference applies it: each memory a plug-in's module
+/// declares may be at most `max_pages` large (a 17-page Rust PDK plug-in
+/// does not run under `max_pages: 16`), and once the plug-in is instantiated
+/// one budget of `max_pages` covers the growth of every memory in the store
+/// (the plug-in's modules and the kernel).
 ///
 /// Host memory that the plug-in decides the size of (the kernel's block
 /// bookkeeping) is charged against the same budget while it is held.
@@ -46,6 +57,9 @@ pub(crate) struct MemoryLimiter {
     /// Host bookkeeping charged now.
     held: u64,
     counting: bool,
+    /// Whether memories created now are the plug-in's own (the kernel's,
+    /// made first, is host bookkeeping under the growth budget only).
+    plugin_memories: bool,
     /// Bytes of memory declared by the modules, during instantiation.
     initial_bytes: u64,
     /// Elements of all the plug-in's tables together.
@@ -60,9 +74,15 @@ impl MemoryLimiter {
             grown: 0,
             held: 0,
             counting: false,
+            plugin_memories: false,
             initial_bytes: 0,
             table_elements: 0,
         }
+    }
+
+    /// The kernel is made: memories created from now on are the plug-in's.
+    pub(crate) fn kernel_made(&mut self) {
+        self.plugin_memories = true;
     }
 
     /// Starts charging growth against the budget.
@@ -79,7 +99,10 @@ impl MemoryLimiter {
         };
         let used = self.grown.saturating_add(self.held).saturating_add(bytes);
         if used > self.budget {
-            return Err(MemoryLimitExceeded { max_pages });
+            return Err(MemoryLimitExceeded {
+                max_pages,
+                declared_pages: None,
+            });
         }
         self.held += bytes;
         Ok(())
@@ -105,17 +128,27 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
             return Ok(true);
         };
         if !self.counting {
-            // Instantiation: declared initial memories are not charged (as in
-            // the reference, so a Rust PDK plug-in's 17 pages run under
-            // `max_pages: 16`), but together they may not exceed the larger
-            // of the limit and 16 MiB, or modules could simply declare
-            // gigabytes.
+            // Instantiation: each of the plug-in's memories may be at most
+            // `max_pages`, as in the reference; they are not charged against
+            // the growth budget, but together with the kernel's they may not
+            // exceed the larger of the limit and 16 MiB, or many memories of
+            // `max_pages` each would hold the host's memory.
+            let limit = u64::from(max_pages) * PAGE;
+            if self.plugin_memories && desired as u64 > limit {
+                return Err(wasmtime::Error::new(MemoryLimitExceeded {
+                    max_pages,
+                    declared_pages: Some((desired as u64).div_ceil(PAGE)),
+                }));
+            }
             let allowance = u64::from(max_pages).max(INITIAL_ALLOWANCE_PAGES) * PAGE;
             let total = self
                 .initial_bytes
                 .saturating_add(desired.saturating_sub(current) as u64);
             if total > allowance {
-                return Err(wasmtime::Error::new(MemoryLimitExceeded { max_pages }));
+                return Err(wasmtime::Error::new(MemoryLimitExceeded {
+                    max_pages,
+                    declared_pages: None,
+                }));
             }
             self.initial_bytes = total;
             return Ok(true);
@@ -123,7 +156,10 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
         let growth = desired.saturating_sub(current) as u64;
         let used = self.grown.saturating_add(self.held).saturating_add(growth);
         if used > self.budget {
-            return Err(wasmtime::Error::new(MemoryLimitExceeded { max_pages }));
+            return Err(wasmtime::Error::new(MemoryLimitExceeded {
+                max_pages,
+                declared_pages: None,
+            }));
         }
         self.grown += growth;
         Ok(true)

@@ -127,6 +127,7 @@ pub(crate) fn from_wasmtime(cx: FailedCall<'_>, error: wasmtime::Error) -> Error
             plugin,
             function,
             max_pages: limit.max_pages,
+            declared_pages: limit.declared_pages,
         };
     }
     if let Some(code) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {

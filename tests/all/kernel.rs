@@ -504,12 +504,12 @@ fn an_input_over_the_memory_limit_is_refused() {
     (call $finish))
 "#,
     ))])
-    .with_max_pages(1);
+    .with_max_pages(2);
     let mut plugin = Plugin::new(manifest, [], false).expect("loads");
     // Copying 300 000 bytes of input needs more kernel pages than allowed.
     let big = vec![b'x'; 300_000];
     match plugin.call_bytes("len", &big) {
-        Err(extism_host::Error::MemoryLimit { max_pages, .. }) => assert_eq!(max_pages, 1),
+        Err(extism_host::Error::MemoryLimit { max_pages, .. }) => assert_eq!(max_pages, 2),
         other => panic!("expected Error::MemoryLimit, got {other:?}"),
     }
     assert_eq!(values(&mut plugin, "len", b"small"), [5]);

@@ -9,7 +9,7 @@ use crate::support;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use extism_host::{CancelHandle, Error, Manifest, Plugin, PluginBuilder};
+use extism_host::{CancelHandle, Error, Manifest, Plugin, PluginBuilder, Wasm};
 use support::{kitchen, reflect};
 
 /// A bound no correct run comes near; only a hang reaches it.
@@ -325,11 +325,13 @@ fn memory_limit_stops_a_memory_bomb() {
 
 #[test]
 fn input_larger_than_the_memory_limit_fails_cleanly() {
-    let big = vec![b'a'; 1 << 20];
-    let mut plugin = reflect(Manifest::default().with_max_pages(4));
+    // reflect declares 17 pages; 2 MiB of input is more than a growth budget
+    // of 17 pages.
+    let big = vec![b'a'; 2 << 20];
+    let mut plugin = reflect(Manifest::default().with_max_pages(17));
     let err = plugin.call_bytes("reflect", &big).map(<[u8]>::to_vec);
     match &err {
-        Err(Error::MemoryLimit { max_pages: 4, .. }) => {}
+        Err(Error::MemoryLimit { max_pages: 17, .. }) => {}
         other => panic!("expected Error::MemoryLimit, got {other:?}"),
     }
     let out = plugin
@@ -573,4 +575,100 @@ fn tiny_timeout_is_not_lost() {
             "{lost} of 200 calls with a {timeout:?} timeout did not stop"
         );
     }
+}
+
+/// As the reference (libextism 1.41: `oom`): a module may not declare a
+/// memory larger than `max_pages`; once instantiated, the memories may grow
+/// by `max_pages` in all.
+#[test]
+fn declared_memory_counts_against_max_pages() {
+    // count_vowels.rust.wasm declares 17 pages.
+    let manifest = |pages| {
+        Manifest::new([support::plugin_wasm("count_vowels.rust.wasm")]).with_max_pages(pages)
+    };
+    match Plugin::new(manifest(16), [], false) {
+        Err(e @ Error::MemoryLimit { .. }) => {
+            let Error::MemoryLimit {
+                ref plugin,
+                ref function,
+                max_pages,
+                declared_pages,
+            } = e
+            else {
+                unreachable!()
+            };
+            assert_eq!(
+                (plugin.as_str(), function.as_str()),
+                ("count_vowels.rust.wasm", "")
+            );
+            assert_eq!((max_pages, declared_pages), (16, Some(17)));
+            assert_eq!(
+                e.to_string(),
+                "plug-in `count_vowels.rust.wasm`: a module declares a memory of 17 pages, \
+                 more than the memory limit of 16 pages"
+            );
+        }
+        other => panic!("expected Error::MemoryLimit, got {:?}", other.err()),
+    }
+    let mut plugin = Plugin::new(manifest(17), [], false).expect("17 pages fit 17");
+    plugin
+        .call_bytes("count_vowels", b"hello")
+        .expect("it runs");
+
+    // The figures the reference gives for `memory.grow` under max_pages 16:
+    // (declared, grown by) -> grown or `oom`.
+    for (declared, delta, fits) in [
+        (16, 16, true),
+        (16, 17, false),
+        (10, 16, true),
+        (10, 17, false),
+        (1, 16, true),
+        (1, 17, false),
+    ] {
+        let wat = format!(
+            r#"(module (memory (export "memory") {declared})
+                 (func (export "grow") (result i32)
+                   (i32.ne (memory.grow (i32.const {delta})) (i32.const -1))))"#
+        );
+        let mut plugin = Plugin::new(
+            Manifest::new([Wasm::data(wat)]).with_max_pages(16),
+            [],
+            false,
+        )
+        .expect("declared memory fits");
+        let result = plugin.call_bytes("grow", b"").map(<[u8]>::to_vec);
+        match (fits, result) {
+            // memory.grow returned the old size: non-zero, an exit code of 1.
+            (true, Err(Error::ExitCode { code: 1, .. })) => {}
+            (
+                false,
+                Err(Error::MemoryLimit {
+                    max_pages: 16,
+                    declared_pages: None,
+                    ..
+                }),
+            ) => {}
+            (fits, other) => panic!("({declared}, +{delta}): fits {fits}, got {other:?}"),
+        }
+    }
+    // Over max_pages when declared, also for a WAT module.
+    let over = Plugin::new(
+        Manifest::new([Wasm::data(
+            r#"(module (memory 17) (func (export "run") (result i32) (i32.const 0)))"#,
+        )])
+        .with_max_pages(16),
+        [],
+        false,
+    );
+    assert!(
+        matches!(
+            over,
+            Err(Error::MemoryLimit {
+                declared_pages: Some(17),
+                ..
+            })
+        ),
+        "{:?}",
+        over.err()
+    );
 }
