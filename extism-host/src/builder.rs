@@ -362,6 +362,14 @@ impl PluginBuilder {
             asyncness: self.asyncness,
             recycle_after_trap: self.recycle_after_trap,
         };
+        tracing::debug!(
+            target: "extism_host",
+            plugin = &*template.info.name,
+            modules = plan.modules.len(),
+            wasi = template.wasi.is_some(),
+            asyncness = calls.asyncness,
+            "plug-in compiled"
+        );
         let compiled = CompiledPlugin::new(engine, plan, template, calls);
         Ok((compiled, self.states))
     }

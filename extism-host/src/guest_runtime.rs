@@ -69,6 +69,20 @@ impl GuestRuntime {
                 hs_init.call(&mut store, (0, 0))?;
             }
         }
+        let plugin = &*store.as_context().data().info.name;
+        match self {
+            // The line both official hosts log.
+            GuestRuntime::Haskell => {
+                tracing::debug!(target: "extism_host", plugin, "Initialized Haskell language runtime.")
+            }
+            GuestRuntime::Ctors => {
+                tracing::debug!(target: "extism_host", plugin, "called __wasm_call_ctors")
+            }
+            GuestRuntime::Reactor => {
+                tracing::debug!(target: "extism_host", plugin, "called _initialize")
+            }
+            GuestRuntime::None => {}
+        }
         Ok(())
     }
 }

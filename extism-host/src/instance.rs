@@ -246,6 +246,13 @@ impl Instantiation<'_> {
         let data = store.data_mut();
         data.interrupt.deadline = None;
         data.function = None;
+        tracing::debug!(
+            target: "extism_host",
+            plugin = compiled.name(),
+            modules = plan.modules.len(),
+            function = self.function,
+            "instance created"
+        );
         // The plan always ends with the main module.
         let main = instances.pop().ok_or_else(|| Error::Instantiate {
             plugin: compiled.name().to_string(),

@@ -445,7 +445,7 @@ impl Plugin {
         };
         let error_text = self.error_text();
         kernel::end_call(self.store.data_mut());
-        outcome::of_call(
+        let outcome = outcome::of_call(
             Finished {
                 plugin: self.name(),
                 function: name,
@@ -455,8 +455,25 @@ impl Plugin {
                 fuel: self.options.fuel,
             },
             result,
-        )
-        .map(|()| self.store.data().kernel.output())
+        );
+        match &outcome {
+            Ok(()) => tracing::debug!(
+                target: "extism_host",
+                plugin = self.name(),
+                function = name,
+                input_bytes = input.len(),
+                "call returned"
+            ),
+            Err(error) => tracing::debug!(
+                target: "extism_host",
+                plugin = self.name(),
+                function = name,
+                input_bytes = input.len(),
+                %error,
+                "call failed"
+            ),
+        }
+        outcome.map(|()| self.store.data().kernel.output())
     }
 
     /// The work left by the last call (a fresh instance after `_start` or a
@@ -464,7 +481,19 @@ impl Plugin {
     async fn prepare(&mut self, call: &ActiveCall, name: &str, asyncness: bool) -> Result<()> {
         match self.pending {
             Pending::Nothing => Ok(()),
-            Pending::Fresh(vars) => self.reinstantiate(vars, asyncness, call, name).await,
+            Pending::Fresh(vars) => {
+                tracing::debug!(
+                    target: "extism_host",
+                    plugin = self.name(),
+                    function = name,
+                    reason = match vars {
+                        Vars::Drop => "_start ran",
+                        Vars::Keep => "the last call failed",
+                    },
+                    "fresh instance"
+                );
+                self.reinstantiate(vars, asyncness, call, name).await
+            }
         }
     }
 

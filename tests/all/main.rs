@@ -7,6 +7,7 @@ mod support;
 mod async_calls;
 mod calls;
 mod context;
+mod diagnostics;
 mod filesystem;
 mod golden;
 mod host_fn_macro;

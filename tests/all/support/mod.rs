@@ -9,6 +9,7 @@ mod wat;
 mod child;
 mod host_functions;
 mod http_server;
+mod trace;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ pub use host_functions::{
     echo_functions, kv_functions, log_level, reflect, EchoCalls, KvStore, LogCapture,
 };
 pub use http_server::{Reply, Server};
+pub use trace::Capture;
 
 /// The root of the repository (the root package's directory).
 pub fn repo_root() -> &'static Path {
