@@ -441,9 +441,9 @@ fn config_and_log_level_change_between_calls() {
         let mut first = pool.get(Duration::from_secs(5)).unwrap();
         first.set_config([("greeting", "mine")]);
         first.set_log_level(extism_host::LogLevel::Error);
-        assert_eq!(echo(&mut *first, "greeting").unwrap(), "mine");
+        assert_eq!(echo(&mut first, "greeting").unwrap(), "mine");
     }
     let mut second = pool.get(Duration::from_secs(5)).unwrap();
-    assert_eq!(echo(&mut *second, "greeting").unwrap(), "hello");
-    assert_eq!(level(&mut *second), "2");
+    assert_eq!(echo(&mut second, "greeting").unwrap(), "hello");
+    assert_eq!(level(&mut second), "2");
 }
