@@ -114,6 +114,20 @@ impl<'a> CurrentPlugin<'a> {
         kernel::write_new(&mut self.caller, bytes).map_err(HostError::msg)
     }
 
+    /// Sets the plug-in's error to `message`, as the official SDKs'
+    /// `CurrentPlugin::set_error` does: the plug-in reads it with `error_get`
+    /// after this host function returns, and a call that ends with it still
+    /// set fails with [`Error::Plugin`](crate::Error::Plugin). An empty
+    /// message clears the error.
+    ///
+    /// # Errors
+    /// When the memory limit is reached.
+    pub fn set_error(&mut self, message: &str) -> Result<(), HostError> {
+        let block = self.write_str(message)?;
+        self.caller.data_mut().kernel.set_error(block);
+        Ok(())
+    }
+
     /// Copies `text` into a new block.
     ///
     /// # Errors

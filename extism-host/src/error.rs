@@ -446,41 +446,83 @@ impl Error {
     }
 }
 
-/// The error a host function returns; the plug-in traps and the call fails
-/// with [`Error::HostFunction`] carrying this text.
+/// The error a host function returns. By default the plug-in traps and the
+/// call fails with [`Error::HostFunction`] carrying this text;
+/// [`HostError::guest`] makes one the plug-in gets instead.
 ///
 /// Any `std::error::Error` converts into it, so `?` works inside host
 /// functions; [`HostError::msg`] makes one from text.
-pub struct HostError(Box<dyn std::error::Error + Send + Sync + 'static>);
+///
+/// ```
+/// use extism_host::{HostError, HostFunction};
+///
+/// let lookup = HostFunction::wrap("lookup", |_plugin, key: u64| -> Result<u64, HostError> {
+///     if key == 0 {
+///         // The plug-in goes on with a result of 0 and this as its error.
+///         return Err(HostError::guest("no key given"));
+///     }
+///     Err(HostError::msg("the store is down")) // traps the plug-in
+/// });
+/// assert!(HostError::guest("x").is_for_guest() && !HostError::msg("x").is_for_guest());
+/// ```
+pub struct HostError {
+    error: Box<dyn std::error::Error + Send + Sync + 'static>,
+    for_guest: bool,
+}
 
 impl HostError {
     /// An error with this message.
     pub fn msg(message: impl fmt::Display) -> Self {
-        HostError(message.to_string().into())
+        HostError {
+            error: message.to_string().into(),
+            for_guest: false,
+        }
+    }
+
+    /// An error for the plug-in rather than the host, as the official SDKs'
+    /// `CurrentPlugin::set_error` gives: the host function returns normally
+    /// (with zero results), and `message` becomes the plug-in's error, which
+    /// it reads with `error_get`. A plug-in that does not clear it fails the
+    /// call with [`Error::Plugin`] carrying `message`. Synchronous host
+    /// functions only; an async one calls
+    /// [`CurrentPlugin::set_error`](crate::CurrentPlugin::set_error) itself.
+    pub fn guest(message: impl fmt::Display) -> Self {
+        HostError {
+            error: message.to_string().into(),
+            for_guest: true,
+        }
+    }
+
+    /// Whether this error is for the plug-in ([`HostError::guest`]).
+    pub fn is_for_guest(&self) -> bool {
+        self.for_guest
     }
 
     /// The underlying error.
     pub fn into_inner(self) -> Box<dyn std::error::Error + Send + Sync + 'static> {
-        self.0
+        self.error
     }
 }
 
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for HostError {
     fn from(error: E) -> Self {
-        HostError(Box::new(error))
+        HostError {
+            error: Box::new(error),
+            for_guest: false,
+        }
     }
 }
 
 impl fmt::Debug for HostError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+        fmt::Debug::fmt(&self.error, f)
     }
 }
 
 impl fmt::Display for HostError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)?;
-        let mut source = self.0.source();
+        fmt::Display::fmt(&self.error, f)?;
+        let mut source = self.error.source();
         while let Some(cause) = source {
             write!(f, ": {cause}")?;
             source = cause.source();

@@ -92,6 +92,26 @@ impl fmt::Display for HostFunctionFailure {
 
 impl std::error::Error for HostFunctionFailure {}
 
+/// What a synchronous host function's result becomes: its value, a trap
+/// (the call fails with `Error::HostFunction`), or, for an error meant for
+/// the plug-in, its error block set and the default (zero) results.
+fn settle<R: Default>(
+    plugin: &mut CurrentPlugin<'_>,
+    label: &str,
+    result: Result<R, HostError>,
+) -> wasmtime::Result<R> {
+    match result {
+        Ok(value) => Ok(value),
+        Err(error) if error.is_for_guest() => {
+            plugin
+                .set_error(&error.to_string())
+                .map_err(|e| failure(label, e))?;
+            Ok(R::default())
+        }
+        Err(error) => Err(failure(label, error)),
+    }
+}
+
 pub(crate) fn failure(label: &str, error: HostError) -> wasmtime::Error {
     wasmtime::Error::new(HostFunctionFailure {
         host_function: label.to_string(),
@@ -185,7 +205,11 @@ impl HostFunction {
                     *slot = ty.raw_to_slot(raw);
                 }
                 let mut plugin = CurrentPlugin::new(caller);
-                f(&mut plugin, stack).map_err(|e| failure(&label, e))?;
+                let result = f(&mut plugin, stack);
+                if !settle(&mut plugin, &label, result.map(|()| true))? {
+                    // An error for the plug-in: zero results.
+                    stack.fill(0);
+                }
                 for ((raw, ty), slot) in raw.iter_mut().zip(&result_types).zip(stack.iter()) {
                     *raw = MaybeUninit::new(ty.slot_to_raw(*slot));
                 }
@@ -336,7 +360,7 @@ macro_rules! impl_into_host_fn {
         where
             F: Fn(&mut CurrentPlugin<'_>, $($arg),*) -> Result<R, HostError> + Send + Sync + 'static,
             $($arg: wasmtime::WasmTy + 'static,)*
-            R: wasmtime::WasmRet + 'static,
+            R: wasmtime::WasmRet + Default + 'static,
         {
             fn into_define(self) -> Definition {
                 let f = Arc::new(self);
@@ -348,7 +372,8 @@ macro_rules! impl_into_host_fn {
                         name,
                         move |caller: Caller<'_, StoreData>, $($arg: $arg),*| -> wasmtime::Result<R> {
                             let mut plugin = CurrentPlugin::new(caller);
-                            f(&mut plugin, $($arg),*).map_err(|e| failure(&label, e))
+                            let result = f(&mut plugin, $($arg),*);
+                            settle(&mut plugin, &label, result)
                         },
                     )?;
                     Ok(())

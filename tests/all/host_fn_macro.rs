@@ -947,3 +947,25 @@ fn generated_async_code_ignores_user_names() {
         assert_eq!(plugin.var("shadowed"), Some(&b"x"[..]));
     });
 }
+
+/// A `#[host_fn]` returning `Err(HostError::guest(..))` gives the plug-in an
+/// error instead of trapping it.
+#[test]
+fn host_fn_errors_can_go_to_the_guest() {
+    #[host_fn]
+    fn lookup(key: &str) -> Result<String, HostError> {
+        if key.is_empty() {
+            return Err(HostError::guest("empty key"));
+        }
+        Ok(key.to_uppercase())
+    }
+    let mut plugin = PluginBuilder::from_wasm(crate::host_functions::GUEST_ERROR_WAT)
+        .with_function(lookup::host_function())
+        .build()
+        .expect("loads");
+    // `run` passes offset 0: an empty key.
+    assert_eq!(
+        plugin.call_bytes("run", b"").expect("handled"),
+        b"empty key"
+    );
+}

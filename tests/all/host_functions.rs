@@ -641,3 +641,120 @@ fn a_host_function_scribbling_over_the_kernel_header_does_not_spoil_the_next_cal
         );
     }
 }
+
+/// A WAT plug-in whose `run` calls `extism:host/user::lookup(0)` and, when
+/// that leaves an error for it, outputs the error and clears it; otherwise it
+/// outputs the block `lookup` returned.
+pub(crate) const GUEST_ERROR_WAT: &str = concat!(
+    "(module",
+    kernel_imports!(),
+    r#"
+  (import "extism:host/user" "lookup" (func $lookup (param i64) (result i64)))
+  (memory (export "memory") 1)
+  (func (export "run") (result i32) (local $r i64) (local $e i64)
+    (local.set $r (call $lookup (i64.const 0)))
+    (local.set $e (call $error_get))
+    (if (i64.ne (local.get $e) (i64.const 0))
+      (then
+        (call $output_set (local.get $e) (call $length (local.get $e)))
+        (call $error_set (i64.const 0))
+        (return (i32.const 0))))
+    (call $output_set (local.get $r) (call $length (local.get $r)))
+    (i32.const 0)))"#
+);
+
+/// `HostError::guest`: the host function returns normally, the plug-in sees
+/// the error with `error_get`, and a plug-in that passes it on (leaves it
+/// set) fails the call with `Error::Plugin`, for both ways of writing a host
+/// function.
+#[test]
+fn a_host_function_can_give_the_plugin_an_error() {
+    let typed = HostFunction::wrap(
+        "lookup",
+        |_: &mut CurrentPlugin<'_>, _key: u64| -> Result<u64, HostError> {
+            Err(HostError::guest("no such key"))
+        },
+    );
+    let raw = HostFunction::new(
+        "lookup",
+        [PTR],
+        [PTR],
+        |_: &mut CurrentPlugin<'_>, stack: &mut [u64]| {
+            stack[0] = 77; // overwritten with 0: the results of a guest error are zero
+            Err(HostError::guest("no such key"))
+        },
+    );
+    for lookup in [typed, raw] {
+        let mut plugin = PluginBuilder::from_wasm(GUEST_ERROR_WAT)
+            .with_function(lookup)
+            .build()
+            .expect("loads");
+        // The guest saw the error and handled it.
+        assert_eq!(
+            plugin.call_bytes("run", b"").expect("handled"),
+            b"no such key"
+        );
+        assert_eq!(
+            plugin.call_bytes("run", b"").expect("again"),
+            b"no such key"
+        );
+    }
+
+    // A PDK plug-in that does not look at it passes it on.
+    let kv_read = HostFunction::new(
+        "kv_read",
+        [PTR],
+        [PTR],
+        |_: &mut CurrentPlugin<'_>, _: &mut [u64]| Err(HostError::guest("kv store offline")),
+    );
+    let kv_write = HostFunction::wrap(
+        "kv_write",
+        |_: &mut CurrentPlugin<'_>, _k: u64, _v: u64| -> Result<(), HostError> { Ok(()) },
+    );
+    let mut plugin = PluginBuilder::new(Manifest::new([support::plugin_wasm(
+        "count_vowels_kvstore.rust.wasm",
+    )]))
+    .with_functions([kv_read, kv_write])
+    .build()
+    .expect("loads");
+    match plugin.call_bytes("count_vowels", b"aaa") {
+        Err(Error::Plugin {
+            message, function, ..
+        }) => {
+            assert_eq!(
+                (message.as_str(), function.as_str()),
+                ("kv store offline", "count_vowels")
+            );
+        }
+        other => panic!("expected Error::Plugin, got {other:?}"),
+    }
+}
+
+/// `CurrentPlugin::set_error` directly, from an async host function.
+#[test]
+fn an_async_host_function_sets_the_plugins_error() {
+    let lookup = HostFunction::wrap_async(
+        "lookup",
+        |mut plugin: CurrentPlugin<'_>, (_key,): (u64,)| {
+            Box::new(async move {
+                plugin.set_error("not yet")?;
+                Ok(0u64)
+            })
+        },
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut plugin = PluginBuilder::from_wasm(GUEST_ERROR_WAT)
+            .with_function(lookup)
+            .with_async(true)
+            .build_async()
+            .await
+            .expect("loads");
+        assert_eq!(
+            plugin.call_bytes_async("run", b"").await.expect("handled"),
+            b"not yet"
+        );
+    });
+}

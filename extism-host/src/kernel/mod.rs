@@ -117,6 +117,11 @@ impl Kernel {
     pub(crate) fn error(&self) -> u64 {
         self.error
     }
+
+    /// Makes the block at `offset` (0: none) the call's error.
+    pub(crate) fn set_error(&mut self, offset: u64) {
+        self.error = offset;
+    }
 }
 
 // The operations below take the whole store because allocating may grow the
