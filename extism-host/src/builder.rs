@@ -7,6 +7,7 @@ use crate::abi::{self, KERNEL_NAMESPACE};
 use crate::call::CallOptions;
 use crate::compile::{self, CompileOptions};
 use crate::compiled::CompiledPlugin;
+use crate::dump::Dumps;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::host_function::HostFunction;
@@ -62,6 +63,7 @@ pub struct PluginBuilder {
     asyncness: bool,
     states: Vec<StateInit>,
     state_factories: Vec<StateFactory>,
+    dumps: Dumps,
 }
 
 impl PluginBuilder {
@@ -83,6 +85,7 @@ impl PluginBuilder {
             asyncness: false,
             states: Vec::new(),
             state_factories: Vec::new(),
+            dumps: Dumps::default(),
         }
     }
 
@@ -188,6 +191,22 @@ impl PluginBuilder {
     /// every few milliseconds, so it never holds a worker thread for long.
     pub fn with_async(mut self, enabled: bool) -> Self {
         self.asyncness = enabled;
+        self
+    }
+
+    /// When a call traps, writes the main module's memory to `path` (raw
+    /// bytes, replacing the file), as the reference's `with_memdump`.
+    pub fn with_memdump(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.dumps.memory = Some(path.into());
+        self
+    }
+
+    /// When a call traps, writes a wasm core dump of the plug-in to `path`,
+    /// as the reference's `with_coredump`. Needs an engine that captures
+    /// them ([`EngineBuilder::with_coredump_on_trap`](crate::EngineBuilder::with_coredump_on_trap));
+    /// the builder picks one when no engine is given.
+    pub fn with_coredump(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.dumps.core = Some(path.into());
         self
     }
 
@@ -307,10 +326,9 @@ impl PluginBuilder {
     /// instance come back with the compiled plug-in.
     fn finish(self) -> Result<(CompiledPlugin, Vec<StateInit>)> {
         let plugin = self.plugin_name();
-        let engine = match (self.engine.clone(), self.fuel_limit) {
-            (Some(engine), _) => engine,
-            (None, Some(_)) => Engine::shared_fuel()?,
-            (None, None) => Engine::default(),
+        let engine = match self.engine.clone() {
+            Some(engine) => engine,
+            None => Engine::shared(self.fuel_limit.is_some(), self.dumps.core.is_some())?,
         };
         check_options(
             &plugin,
@@ -319,6 +337,14 @@ impl PluginBuilder {
             self.fuel_limit,
             self.asyncness,
         )?;
+        if self.dumps.core.is_some() && !engine.coredump_enabled() {
+            return Err(Error::Builder {
+                plugin,
+                message: "it asks for core dumps, but its engine does not capture them \
+                          (EngineBuilder::with_coredump_on_trap(true))"
+                    .into(),
+            });
+        }
         let plan = compile::compile(&engine, &self.manifest, self.compile_options(&plugin))?;
         let manifest = self.manifest;
         let wasi = if self.wasi {
@@ -370,7 +396,7 @@ impl PluginBuilder {
             asyncness = calls.asyncness,
             "plug-in compiled"
         );
-        let compiled = CompiledPlugin::new(engine, plan, template, calls);
+        let compiled = CompiledPlugin::new(engine, plan, template, calls, self.dumps);
         Ok((compiled, self.states))
     }
 }

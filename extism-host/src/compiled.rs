@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::call::{ActiveCall, CallLimits, CallOptions};
+use crate::dump::Dumps;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::inspect::{ExportItem, ImportItem};
@@ -43,6 +44,7 @@ struct CompiledInner {
     plan: LinkPlan,
     template: InstanceTemplate,
     calls: CallOptions,
+    dumps: Dumps,
 }
 
 impl CompiledPlugin {
@@ -51,6 +53,7 @@ impl CompiledPlugin {
         plan: LinkPlan,
         template: InstanceTemplate,
         calls: CallOptions,
+        dumps: Dumps,
     ) -> Self {
         CompiledPlugin {
             inner: Arc::new(CompiledInner {
@@ -58,6 +61,7 @@ impl CompiledPlugin {
                 plan,
                 template,
                 calls,
+                dumps,
             }),
         }
     }
@@ -111,6 +115,11 @@ impl CompiledPlugin {
 
     pub(crate) fn template(&self) -> &InstanceTemplate {
         &self.inner.template
+    }
+
+    /// The dumps to write when a call traps.
+    pub(crate) fn dumps(&self) -> &Dumps {
+        &self.inner.dumps
     }
 
     /// What every call of this plug-in runs under.

@@ -42,6 +42,7 @@ struct EngineInner {
     kernel_module: wasmtime::Module,
     timer: Timer,
     fuel: bool,
+    coredump: bool,
     wasm_stack: usize,
 }
 
@@ -61,6 +62,7 @@ pub struct EngineBuilder {
     pooling: Option<PoolingAllocator>,
     module_cache: Option<(usize, u64)>,
     wasm_stack: Option<usize>,
+    coredump: bool,
 }
 
 /// Sizes of wasmtime's pooling instance allocator ([`EngineBuilder::with_pooling_allocator`]): memory reserved up front for many instances. Not the same thing as a [`Pool`](crate::Pool) of plug-in instances.
@@ -129,15 +131,25 @@ impl EngineBuilder {
         self
     }
 
-    /// Creates the engine.
+    /// Captures a wasm core dump when a plug-in traps (off by default), for
+    /// plug-ins built with
+    /// [`PluginBuilder::with_coredump`](crate::PluginBuilder::with_coredump).
+    pub fn with_coredump_on_trap(mut self, enabled: bool) -> Self {
+        self.coredump = enabled;
+        self
+    }
+
+    /// Makes the engine.
     ///
     /// # Errors
-    /// When wasmtime rejects the configuration for this machine.
+    /// [`Error::Engine`] for settings wasmtime refuses, an unusable cache
+    /// directory, or a wasm stack size out of range.
     pub fn build(self) -> Result<Engine> {
         let mut config = wasmtime::Config::new();
         // Timeouts and cancellation stop plug-ins through epochs.
         config.epoch_interruption(true);
         config.consume_fuel(self.fuel);
+        config.coredump_on_trap(self.coredump);
         let config_error = |what: &str, e: wasmtime::Error| Error::Engine {
             message: format!("cannot set up the {what}: {e}"),
         };
@@ -194,6 +206,7 @@ impl EngineBuilder {
                 kernel_module,
                 timer,
                 fuel: self.fuel,
+                coredump: self.coredump,
             }),
         })
     }
@@ -263,16 +276,25 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Engine {
-    /// The process-wide engine that counts fuel, for plug-ins given a fuel
-    /// limit without an engine of their own: they share its kernel, module
-    /// cache and timer thread as the others share the default engine's.
-    pub(crate) fn shared_fuel() -> Result<Engine> {
-        static SHARED: OnceLock<Engine> = OnceLock::new();
-        if let Some(engine) = SHARED.get() {
+    /// The process-wide engine with these settings, for plug-ins built
+    /// without an engine of their own: plug-ins with the same needs (a fuel
+    /// limit, core dumps) share one kernel, module cache and timer thread.
+    pub(crate) fn shared(fuel: bool, coredump: bool) -> Result<Engine> {
+        static SHARED: [OnceLock<Engine>; 4] = [const { OnceLock::new() }; 4];
+        let slot = &SHARED[usize::from(fuel) | usize::from(coredump) << 1];
+        if let Some(engine) = slot.get() {
             return Ok(engine.clone());
         }
-        let engine = EngineBuilder::default().with_fuel(true).build()?;
-        Ok(SHARED.get_or_init(|| engine).clone())
+        let engine = EngineBuilder::default()
+            .with_fuel(fuel)
+            .with_coredump_on_trap(coredump)
+            .build()?;
+        Ok(slot.get_or_init(|| engine).clone())
+    }
+
+    /// Whether plug-ins trapping on this engine leave a core dump.
+    pub fn coredump_enabled(&self) -> bool {
+        self.inner.coredump
     }
 
     /// Whether two handles are the same engine.
@@ -282,20 +304,9 @@ impl Engine {
 }
 
 impl Default for Engine {
-    /// The process-wide engine with default options, created on first use.
-    ///
-    /// # Panics
-    /// If wasmtime cannot create an engine on this machine at all (no
-    /// supported compiler for the CPU); [`EngineBuilder::build`] reports
-    /// that as an error instead.
+    /// The process-wide default engine (no fuel, no core dumps).
     fn default() -> Self {
-        static SHARED: OnceLock<Engine> = OnceLock::new();
-        SHARED
-            .get_or_init(|| {
-                EngineBuilder::default()
-                    .build()
-                    .unwrap_or_else(|e| panic!("cannot create the default engine: {e}"))
-            })
-            .clone()
+        Engine::shared(false, false)
+            .unwrap_or_else(|e| panic!("cannot create the default engine: {e}"))
     }
 }

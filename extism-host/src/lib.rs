@@ -68,6 +68,7 @@ mod store;
 // stack it runs on, and the text a plug-in hands back.
 mod blocking;
 mod call;
+mod dump;
 mod interrupt;
 mod outcome;
 mod plugin;

@@ -435,6 +435,12 @@ impl Plugin {
             None => self.run(&export.func, &call, asyncness).await,
         };
         let report = call.leave(&mut self.store);
+        if let Err(error) = &result {
+            let dumps = self.compiled.dumps();
+            if dumps.any() {
+                dumps.after(&mut self.store, &self.main, error, name);
+            }
+        }
         self.fuel_consumed = report.fuel_consumed;
         self.pending = if name == "_start" {
             Pending::Fresh(Vars::Drop)

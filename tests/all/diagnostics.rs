@@ -123,3 +123,62 @@ fn guest_runtime_initialisation_is_reported() {
         "{events:#?}"
     );
 }
+
+/// `with_memdump` / `with_coredump`: a trapped call leaves the main module's
+/// memory and a wasm core dump; calls that do not trap leave nothing.
+#[test]
+fn a_trap_writes_the_memory_and_core_dumps() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (memory, core) = (
+        dir.path().join("memory.bin"),
+        dir.path().join("plugin.coredump"),
+    );
+    let wat = r#"(module
+        (memory (export "memory") 2)
+        (data (i32.const 1024) "dump marker")
+        (func (export "ok") (result i32) (i32.const 0))
+        (func (export "crash") (result i32)
+          (i32.store8 (i32.const 2048) (i32.const 42))
+          unreachable))"#;
+    let mut plugin = PluginBuilder::from_wasm(wat)
+        .with_name("dumper")
+        .with_memdump(&memory)
+        .with_coredump(&core)
+        .build()
+        .expect("loads");
+    plugin.call_bytes("ok", b"").expect("ok");
+    assert!(!memory.exists() && !core.exists());
+    assert!(matches!(
+        plugin.call_bytes("crash", b""),
+        Err(extism_host::Error::Trap { .. })
+    ));
+    let bytes = std::fs::read(&memory).expect("a memory dump");
+    assert_eq!(bytes.len(), 2 * 65536);
+    assert_eq!(&bytes[1024..1035], b"dump marker");
+    assert_eq!(bytes[2048], 42, "the memory as it was at the trap");
+    let dump = std::fs::read(&core).expect("a core dump");
+    assert!(dump.starts_with(b"\0asm"), "a core dump is a wasm module");
+    assert!(
+        dump.windows(11).any(|w| w == b"dump marker"),
+        "the core dump holds the memory"
+    );
+    assert!(
+        dump.windows(4).any(|w| w == b"core"),
+        "with its `core` section"
+    );
+    // The plug-in goes on.
+    plugin.call_bytes("ok", b"").expect("ok after the trap");
+
+    // Core dumps need an engine that captures them.
+    let engine = extism_host::Engine::builder().build().expect("an engine");
+    match PluginBuilder::from_wasm(wat)
+        .with_engine(engine)
+        .with_coredump(&core)
+        .build()
+    {
+        Err(extism_host::Error::Builder { message, .. }) => {
+            assert!(message.contains("with_coredump_on_trap"), "{message}")
+        }
+        other => panic!("expected Error::Builder, got {:?}", other.err()),
+    }
+}
