@@ -10,6 +10,7 @@ use wasmtime::{Extern, Instance, Store};
 use crate::abi::{KERNEL_NAMESPACE, MAIN};
 use crate::builder::StateFactory;
 use crate::call::ActiveCall;
+use crate::command::Command;
 use crate::compiled::CompiledPlugin;
 use crate::error::{Error, Result};
 use crate::http::HttpPolicy;
@@ -200,8 +201,12 @@ impl Instantiation<'_> {
         store.data_mut().kernel.instance = Some(handles);
         store.data_mut().limiter.kernel_made();
 
-        let mut instances: Vec<Instance> = Vec::with_capacity(plan.modules.len());
-        for linked in &plan.modules {
+        // Command modules other than main are not instantiated here: each
+        // call of one of their functions makes its own instance (`command.rs`).
+        let mut instances: Vec<Option<Instance>> = Vec::with_capacity(plan.modules.len());
+        let mut commands: Vec<Option<Command>> = Vec::with_capacity(plan.modules.len());
+        let last = plan.modules.len().saturating_sub(1);
+        for (position, linked) in plan.modules.iter().enumerate() {
             let mut imports: Vec<Extern> = Vec::with_capacity(linked.imports.len());
             for source in &linked.imports {
                 let found = match source {
@@ -209,8 +214,19 @@ impl Instantiation<'_> {
                     ImportSource::Linker { module, name } => {
                         plan.linker.get(&mut store, module, name).ok()
                     }
-                    ImportSource::Module { index, export } => {
-                        instances[*index].get_module_export(&mut store, export)
+                    ImportSource::Module { index, export } => instances[*index]
+                        .and_then(|instance| instance.get_module_export(&mut store, export)),
+                    ImportSource::Command { index, export } => {
+                        let ty = plan.modules[*index].module.get_export(export);
+                        match (commands[*index].clone(), ty) {
+                            (Some(command), Some(wasmtime::ExternType::Func(ty))) => Some(
+                                crate::command::function(
+                                    &mut store, command, export, ty, asyncness,
+                                )
+                                .into(),
+                            ),
+                            _ => None,
+                        }
                     }
                 };
                 let found = found.ok_or_else(|| {
@@ -222,6 +238,16 @@ impl Instantiation<'_> {
                 })?;
                 imports.push(found);
             }
+            if position != last && crate::linker::is_command(&linked.module) {
+                commands.push(Some(Command {
+                    name: linked.name.as_str().into(),
+                    module: linked.module.clone(),
+                    imports: imports.into(),
+                }));
+                instances.push(None);
+                continue;
+            }
+            commands.push(None);
             let instance = if asyncness {
                 Instance::new_async(&mut store, &linked.module, &imports).await
             } else {
@@ -233,7 +259,7 @@ impl Instantiation<'_> {
                 .initialize(&mut store, &instance, asyncness)
                 .await
                 .map_err(|e| self.failed(&linked.name, e, &store))?;
-            instances.push(instance);
+            instances.push(Some(instance));
         }
         store.data_mut().limiter.start_counting();
         // Within a call, an initialiser that overran its deadline without an
@@ -254,11 +280,14 @@ impl Instantiation<'_> {
             "instance created"
         );
         // The plan always ends with the main module.
-        let main = instances.pop().ok_or_else(|| Error::Instantiate {
-            plugin: compiled.name().to_string(),
-            module: MAIN.to_string(),
-            cause: "the plug-in has no modules".into(),
-        })?;
+        let main = instances
+            .pop()
+            .flatten()
+            .ok_or_else(|| Error::Instantiate {
+                plugin: compiled.name().to_string(),
+                module: MAIN.to_string(),
+                cause: "the plug-in has no modules".into(),
+            })?;
         Ok((store, main))
     }
 }

@@ -52,6 +52,7 @@ pub mod __private;
 // what reports on it, making an instance.
 mod abi;
 mod builder;
+mod command;
 mod compile;
 mod compiled;
 mod engine;

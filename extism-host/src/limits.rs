@@ -85,6 +85,26 @@ impl MemoryLimiter {
         self.plugin_memories = true;
     }
 
+    /// Memories made from now on are declared memories (a command instance
+    /// made within a call) until [`resume_counting`](Self::resume_counting).
+    pub(crate) fn pause_counting(&mut self) {
+        self.counting = false;
+    }
+
+    /// Charges growth again after [`pause_counting`](Self::pause_counting).
+    pub(crate) fn resume_counting(&mut self) {
+        self.counting = true;
+    }
+
+    /// Whether declared memories take more than half of what the store may
+    /// declare in all.
+    pub(crate) fn declared_over_half(&self) -> bool {
+        self.max_pages.is_some_and(|max_pages| {
+            let allowance = u64::from(max_pages).max(INITIAL_ALLOWANCE_PAGES) * PAGE;
+            self.initial_bytes > allowance / 2
+        })
+    }
+
     /// Starts charging growth against the budget.
     pub(crate) fn start_counting(&mut self) {
         self.counting = true;

@@ -31,6 +31,10 @@ pub(crate) enum ImportSource {
     Linker { module: String, name: String },
     /// An export of another module of the plug-in, already instantiated.
     Module { index: usize, export: ModuleExport },
+    /// A function of another module of the plug-in that is a WASI command:
+    /// as wasmtime's `Linker::module` links commands (and the reference with
+    /// it), every call of it runs in a fresh instance of the command.
+    Command { index: usize, export: String },
 }
 
 /// One module of the plug-in, ready to instantiate.
@@ -79,6 +83,12 @@ pub(crate) fn build_linker(
             .map_err(define_error)?;
     }
     Ok(linker)
+}
+
+/// Whether `module` is a WASI command (it exports `_start`); a plug-in's
+/// other modules link to a command's functions through fresh instances.
+pub(crate) fn is_command(module: &Module) -> bool {
+    matches!(module.get_export("_start"), Some(ExternType::Func(_)))
 }
 
 impl LinkPlan {
@@ -324,6 +334,18 @@ fn resolve(
         let export = dep.get_export_index(name).ok_or_else(|| {
             format!("but module `{module}` of the plug-in has no export `{name}`")
         })?;
+        if is_command(dep) {
+            if !matches!(import.ty(), ExternType::Func(_)) {
+                return Err(format!(
+                    "but module `{module}` is a WASI command, which gets a fresh instance for \
+                     every call of its functions: only functions can be imported from it"
+                ));
+            }
+            return Ok(ImportSource::Command {
+                index,
+                export: name.to_string(),
+            });
+        }
         return Ok(ImportSource::Module { index, export });
     }
 
@@ -368,7 +390,7 @@ fn check_type(
             .get(&mut *scratch, module, name)
             .map_err(|e| e.to_string())?
             .ty(&*scratch),
-        ImportSource::Module { index, .. } => ordered[*index]
+        ImportSource::Module { index, .. } | ImportSource::Command { index, .. } => ordered[*index]
             .1
             .get_export(import.name())
             .ok_or("but the module does not export it")?,

@@ -66,8 +66,9 @@ pub struct Plugin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pending {
     Nothing,
-    /// A fresh instance first, keeping or dropping the vars.
-    Fresh(Vars),
+    /// A fresh instance first, keeping or dropping the vars, for the reason
+    /// given (for the debug event).
+    Fresh(Vars, &'static str),
 }
 
 /// What a fresh instance does with the old one's vars.
@@ -427,7 +428,7 @@ impl Plugin {
         // stopped half-way, and the next call must not run on that state.
         let recycle = self.options.recycle_after_trap;
         if recycle {
-            self.pending = Pending::Fresh(Vars::Keep);
+            self.pending = Pending::Fresh(Vars::Keep, "the last call failed");
         }
         self.load_input(name, input)?;
         let result = match call.enter(&mut self.store, Some(export.name.clone()), context) {
@@ -443,9 +444,11 @@ impl Plugin {
         }
         self.fuel_consumed = report.fuel_consumed;
         self.pending = if name == "_start" {
-            Pending::Fresh(Vars::Drop)
+            Pending::Fresh(Vars::Drop, "_start ran")
         } else if result.is_err() && recycle {
-            Pending::Fresh(Vars::Keep)
+            Pending::Fresh(Vars::Keep, "the last call failed")
+        } else if crate::command::store_is_full(self.store.data()) {
+            Pending::Fresh(Vars::Keep, "command instances filled the store")
         } else {
             Pending::Nothing
         };
@@ -487,15 +490,12 @@ impl Plugin {
     async fn prepare(&mut self, call: &ActiveCall, name: &str, asyncness: bool) -> Result<()> {
         match self.pending {
             Pending::Nothing => Ok(()),
-            Pending::Fresh(vars) => {
+            Pending::Fresh(vars, reason) => {
                 tracing::debug!(
                     target: "extism_host",
                     plugin = self.name(),
                     function = name,
-                    reason = match vars {
-                        Vars::Drop => "_start ran",
-                        Vars::Keep => "the last call failed",
-                    },
+                    reason,
                     "fresh instance"
                 );
                 self.reinstantiate(vars, asyncness, call, name).await

@@ -38,6 +38,8 @@ pub(crate) struct StoreData {
     pub(crate) context: Option<crate::context::CallContext>,
     /// Whether the running call is async (and should yield now and then).
     pub(crate) async_call: bool,
+    /// Instances of command modules made in this store (`command.rs`).
+    pub(crate) command_instances: u32,
 }
 
 impl StoreData {
@@ -109,6 +111,7 @@ impl StoreData {
             function: None,
             context: None,
             async_call: false,
+            command_instances: 0,
         }
     }
 

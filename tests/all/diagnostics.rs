@@ -17,8 +17,10 @@ fn messages(capture: &Capture) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn the_lifecycle_of_a_plugin_is_reported() {
+// Each subscribing test runs alone in a child process: a subscriber raises
+// the process's `tracing` level, which the plug-ins of other tests would see
+// as their log level.
+alone!(the_lifecycle_of_a_plugin_is_reported, child_lifecycle, {
     let capture = Capture::default();
     capture.during(|| {
         let mut plugin = Plugin::new(
@@ -65,64 +67,67 @@ fn the_lifecycle_of_a_plugin_is_reported() {
             .any(|e| e.contains("message=instance created") && e.contains("function=utf8")),
         "{events:#?}"
     );
-}
+});
 
-#[test]
-fn guest_runtime_initialisation_is_reported() {
-    let capture = Capture::default();
-    capture.during(|| {
-        // A module shaped like a Haskell PDK plug-in.
-        PluginBuilder::from_wasm(
-            r#"(module
+alone!(
+    guest_runtime_initialisation_is_reported,
+    child_guest_runtime,
+    {
+        let capture = Capture::default();
+        capture.during(|| {
+            // A module shaped like a Haskell PDK plug-in.
+            PluginBuilder::from_wasm(
+                r#"(module
                 (func (export "_initialize"))
                 (func (export "hs_init") (param i32 i32))
                 (func (export "run") (result i32) (i32.const 0)))"#,
-        )
-        .with_name("haskell")
-        .build()
-        .expect("loads");
-        // A C reactor.
-        Plugin::new(
-            Manifest::new([support::plugin_wasm("count_vowels.c.wasm")]),
-            [],
-            false,
-        )
-        .expect("loads");
-        // Nothing to initialise.
-        PluginBuilder::new(Manifest::new([Wasm::data(
-            r#"(module (func (export "run") (result i32) (i32.const 0)))"#,
-        )]))
-        .build()
-        .expect("loads");
-    });
-    let events = messages(&capture);
-    let haskell: Vec<&String> = events
-        .iter()
-        .filter(|e| e.contains("plugin=haskell"))
-        .collect();
-    assert!(
-        haskell
+            )
+            .with_name("haskell")
+            .build()
+            .expect("loads");
+            // A C reactor.
+            Plugin::new(
+                Manifest::new([support::plugin_wasm("count_vowels.c.wasm")]),
+                [],
+                false,
+            )
+            .expect("loads");
+            // Nothing to initialise.
+            PluginBuilder::new(Manifest::new([Wasm::data(
+                r#"(module (func (export "run") (result i32) (i32.const 0)))"#,
+            )]))
+            .build()
+            .expect("loads");
+        });
+        let events = messages(&capture);
+        let haskell: Vec<&String> = events
             .iter()
-            .any(|e| e.contains("message=Initialized Haskell language runtime.")),
-        "{events:#?}"
-    );
-    let c: Vec<&String> = events
-        .iter()
-        .filter(|e| e.contains("plugin=count_vowels.c.wasm"))
-        .collect();
-    assert!(
-        c.iter().any(|e| e.contains("message=called _initialize")),
-        "{events:#?}"
-    );
-    let plain: Vec<&String> = events
-        .iter()
-        .filter(|e| e.contains("plugin=plugin "))
-        .collect();
-    assert!(
-        !plain.iter().any(|e| e.contains("message=called")),
-        "{events:#?}"
-    );
-}
+            .filter(|e| e.contains("plugin=haskell"))
+            .collect();
+        assert!(
+            haskell
+                .iter()
+                .any(|e| e.contains("message=Initialized Haskell language runtime.")),
+            "{events:#?}"
+        );
+        let c: Vec<&String> = events
+            .iter()
+            .filter(|e| e.contains("plugin=count_vowels.c.wasm"))
+            .collect();
+        assert!(
+            c.iter().any(|e| e.contains("message=called _initialize")),
+            "{events:#?}"
+        );
+        let plain: Vec<&String> = events
+            .iter()
+            .filter(|e| e.contains("plugin=plugin "))
+            .collect();
+        assert!(
+            !plain.iter().any(|e| e.contains("message=called")),
+            "{events:#?}"
+        );
+    }
+);
 
 /// `with_memdump` / `with_coredump`: a trapped call leaves the main module's
 /// memory and a wasm core dump; calls that do not trap leave nothing.

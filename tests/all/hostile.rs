@@ -25,47 +25,10 @@ use wasm_encoder::{
     ValType,
 };
 
-use crate::support::{self, Reply, Server};
+use crate::support::{Reply, Server};
 
 fn build(wat: &str) -> Result<Plugin, Error> {
     PluginBuilder::new(Manifest::new([Wasm::data(wat)])).build()
-}
-
-// ---------------------------------------------------------------------------
-// Running one test alone, for RSS figures.
-
-/// Set in the child process [`isolated`] starts.
-const CHILD: &str = "EXTISM_HOSTILE_CHILD";
-
-/// Runs the ignored test `hostile::<name>` alone in a child process.
-fn isolated(name: &str) -> String {
-    support::run_alone(&format!("hostile::{name}"), &[(CHILD, Some("1"))])
-}
-
-/// Whether this is the child process of [`isolated`] (the ignored tests do
-/// nothing when run any other way, since their figures would be noise).
-fn in_child() -> bool {
-    std::env::var_os(CHILD).is_some()
-}
-
-/// `$parent` runs the ignored test `$child` (whose body is `$body`) alone
-/// in a child process and prints what it printed.
-macro_rules! alone {
-    ($parent:ident, $child:ident, $body:block) => {
-        #[test]
-        fn $parent() {
-            println!("{}", isolated(stringify!($child)));
-        }
-
-        #[test]
-        #[ignore = "run by its parent test in a child process"]
-        fn $child() {
-            if !in_child() {
-                return;
-            }
-            $body
-        }
-    };
 }
 
 /// A field of `/proc/self/status`, in bytes.

@@ -447,3 +447,130 @@ fn config_and_log_level_change_between_calls() {
     assert_eq!(echo(&mut second, "greeting").unwrap(), "hello");
     assert_eq!(level(&mut second), "2");
 }
+
+/// A module of the plug-in that counts its calls in a global; with `_start`
+/// it is a WASI command, without it a reactor.
+fn counter_module(command: bool) -> Wasm {
+    let start = if command {
+        r#"(func (export "_start"))"#
+    } else {
+        ""
+    };
+    Wasm::data(format!(
+        r#"(module
+             (memory (export "memory") {pages})
+             (global $n (mut i32) (i32.const 0))
+             {start}
+             (func (export "count") (result i32)
+               (global.set $n (i32.add (global.get $n) (i32.const 1)))
+               (global.get $n)))"#,
+        pages = if command { 3 } else { 1 }
+    ))
+    .with_name("commander")
+}
+
+/// The main module: `run` outputs what `commander::count` returns, as a digit.
+fn counting_main() -> Wasm {
+    Wasm::data(concat!(
+        "(module",
+        kernel_imports!(),
+        r#"
+  (import "commander" "count" (func $count (result i32)))
+  (memory (export "memory") 1)
+  (func (export "run") (result i32) (local $p i64)
+    (local.set $p (call $alloc (i64.const 1)))
+    (call $store_u8 (local.get $p) (i32.add (i32.const 48) (call $count)))
+    (call $output_set (local.get $p) (i64.const 1))
+    (i32.const 0)))"#
+    ))
+    .with_name("main")
+}
+
+/// As the Go SDK's suite expects of a linked `commander`: every call of a WASI
+/// command's function sees a fresh instance (wasmtime's `Linker::module`
+/// rule); a reactor keeps one instance per plug-in.
+#[test]
+fn linked_command_modules_are_fresh_for_every_call() {
+    let outputs = |plugin: &mut Plugin, n: usize| -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                String::from_utf8(plugin.call_bytes("run", b"").expect("run").to_vec()).unwrap()
+            })
+            .collect()
+    };
+    let mut command = Plugin::new(
+        Manifest::new([counter_module(true), counting_main()]),
+        [],
+        false,
+    )
+    .expect("links a command");
+    assert_eq!(outputs(&mut command, 5), ["1"; 5]);
+    let mut reactor = Plugin::new(
+        Manifest::new([counter_module(false), counting_main()]),
+        [],
+        false,
+    )
+    .expect("links a reactor");
+    assert_eq!(outputs(&mut reactor, 5), ["1", "2", "3", "4", "5"]);
+
+    // Instances of the command pile up in a store until it is replaced: 300
+    // calls under a small max_pages stay within it (the command declares 3 pages).
+    let mut bounded = Plugin::new(
+        Manifest::new([counter_module(true), counting_main()]).with_max_pages(4),
+        [],
+        false,
+    )
+    .expect("links under max_pages");
+    bounded.set_var("kept", b"yes").unwrap();
+    assert!(outputs(&mut bounded, 300).iter().all(|o| o == "1"));
+    assert_eq!(
+        bounded.var("kept"),
+        Some(&b"yes"[..]),
+        "vars outlive the fresh stores"
+    );
+
+    // Async plug-ins link commands the same way.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut plugin = PluginBuilder::new(Manifest::new([counter_module(true), counting_main()]))
+            .with_async(true)
+            .build_async()
+            .await
+            .expect("links async");
+        for _ in 0..3 {
+            assert_eq!(
+                plugin.call_bytes_async("run", b"").await.expect("run"),
+                b"1"
+            );
+        }
+    });
+
+    // Only functions can come from a command: its memory would be another
+    // one at every call.
+    let memory_user = Wasm::data(
+        r#"(module (import "commander" "memory" (memory 1))
+                     (func (export "run") (result i32) (i32.const 0)))"#,
+    )
+    .with_name("main");
+    match Plugin::new(
+        Manifest::new([counter_module(true), memory_user]),
+        [],
+        false,
+    ) {
+        Err(Error::Link {
+            module,
+            import,
+            reason,
+            ..
+        }) => {
+            assert_eq!(
+                (module.as_str(), import.as_str()),
+                ("main", "commander::memory")
+            );
+            assert!(reason.contains("WASI command"), "{reason}");
+        }
+        other => panic!("expected Error::Link, got {:?}", other.err()),
+    }
+}

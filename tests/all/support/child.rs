@@ -1,4 +1,36 @@
-//! Running one test alone in a child process.
+//! Running one test alone in a child process: for figures such as RSS that
+//! other tests would add noise to, and for tests that change process-wide
+//! state (a `tracing` subscriber) the others must not see.
+
+/// Set in the child process an [`alone!`] test starts.
+pub const CHILD: &str = "EXTISM_TEST_CHILD";
+
+/// `$parent` runs the ignored test `$child` (whose body is `$body`) alone in
+/// a child process of this test binary and prints what it printed; run any
+/// other way, `$child` does nothing.
+macro_rules! alone {
+    ($parent:ident, $child:ident, $body:block) => {
+        #[test]
+        fn $parent() {
+            // `module_path!()` starts with the test binary's crate name.
+            let path = concat!(module_path!(), "::", stringify!($child));
+            let path = path.split_once("::").map_or(path, |(_, rest)| rest);
+            println!(
+                "{}",
+                $crate::support::run_alone(path, &[($crate::support::CHILD, Some("1"))])
+            );
+        }
+
+        #[test]
+        #[ignore = "run by its parent test in a child process"]
+        fn $child() {
+            if std::env::var_os($crate::support::CHILD).is_none() {
+                return;
+            }
+            $body
+        }
+    };
+}
 
 /// Runs the test `path` (as `module::name`) alone in a child process of this
 /// test binary, ignored or not, with `env` set (`None` removes a variable),

@@ -6,6 +6,7 @@
 #[macro_use]
 mod wat;
 
+#[macro_use]
 mod child;
 mod host_functions;
 mod http_server;
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use extism_host::{Error, Manifest, Wasm};
 
-pub use child::run_alone;
+pub use child::{run_alone, CHILD};
 pub use host_functions::{
     echo_functions, kv_functions, log_level, reflect, EchoCalls, KvStore, LogCapture,
 };
