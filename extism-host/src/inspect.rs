@@ -272,9 +272,11 @@ pub(crate) fn item(
 ) -> ImportItem {
     let (namespace, name) = (import.module(), import.name());
     let provider = match resolved {
-        Ok(ImportSource::Module { index, .. } | ImportSource::Command { index, .. }) => {
-            ImportProvider::Module(modules.get(*index).copied().unwrap_or_default().to_string())
-        }
+        Ok(
+            ImportSource::Module { index, .. }
+            | ImportSource::Command { index, .. }
+            | ImportSource::Late { index },
+        ) => ImportProvider::Module(modules.get(*index).copied().unwrap_or_default().to_string()),
         _ => by_namespace(namespace, name, modules),
     };
     ImportItem {

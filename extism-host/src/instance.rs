@@ -206,9 +206,11 @@ impl Instantiation<'_> {
         let mut instances: Vec<Option<Instance>> = Vec::with_capacity(plan.modules.len());
         let mut commands: Vec<Option<Command>> = Vec::with_capacity(plan.modules.len());
         let last = plan.modules.len().saturating_sub(1);
+        // Late-bound imports waiting for their module: (slot, module, export).
+        let mut late: Vec<(usize, usize, String)> = Vec::new();
         for (position, linked) in plan.modules.iter().enumerate() {
             let mut imports: Vec<Extern> = Vec::with_capacity(linked.imports.len());
-            for source in &linked.imports {
+            for (import, source) in linked.module.imports().zip(&linked.imports) {
                 let found = match source {
                     ImportSource::Kernel(export) => kernel.get_module_export(&mut store, export),
                     ImportSource::Linker { module, name } => {
@@ -216,6 +218,26 @@ impl Instantiation<'_> {
                     }
                     ImportSource::Module { index, export } => instances[*index]
                         .and_then(|instance| instance.get_module_export(&mut store, export)),
+                    ImportSource::Late { index } => match import.ty() {
+                        wasmtime::ExternType::Func(ty) => {
+                            let slot = store.data().late.len();
+                            store.data_mut().late.push(None);
+                            late.push((slot, *index, import.name().to_string()));
+                            let module = &plan.modules[*index].name;
+                            Some(
+                                crate::late::trampoline(
+                                    &mut store,
+                                    slot,
+                                    module,
+                                    import.name(),
+                                    ty,
+                                    asyncness,
+                                )
+                                .into(),
+                            )
+                        }
+                        _ => None,
+                    },
                     ImportSource::Command { index, export } => {
                         let ty = plan.modules[*index].module.get_export(export);
                         match (commands[*index].clone(), ty) {
@@ -254,6 +276,10 @@ impl Instantiation<'_> {
                 Instance::new(&mut store, &linked.module, &imports)
             }
             .map_err(|e| self.failed(&linked.name, e, &store))?;
+            for (slot, _, export) in late.iter().filter(|(_, index, _)| *index == position) {
+                let target = instance.get_func(&mut store, export);
+                store.data_mut().late[*slot] = target;
+            }
             linked
                 .runtime
                 .initialize(&mut store, &instance, asyncness)

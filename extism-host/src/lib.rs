@@ -58,6 +58,7 @@ mod compiled;
 mod engine;
 mod inspect;
 mod instance;
+mod late;
 mod linker;
 mod manifest;
 mod module_cache;

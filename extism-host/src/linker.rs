@@ -31,6 +31,10 @@ pub(crate) enum ImportSource {
     Linker { module: String, name: String },
     /// An export of another module of the plug-in, already instantiated.
     Module { index: usize, export: ModuleExport },
+    /// A function of a module of the plug-in made after the importer (a
+    /// cycle, or main): a trampoline that calls the export, named like the
+    /// import, once that module exists.
+    Late { index: usize },
     /// A function of another module of the plug-in that is a WASI command:
     /// as wasmtime's `Linker::module` links commands (and the reference with
     /// it), every call of it runs in a fresh instance of the command.
@@ -85,6 +89,18 @@ pub(crate) fn build_linker(
     Ok(linker)
 }
 
+/// A function from a module made after its importer goes through a late
+/// slot.
+fn bind_late(source: ImportSource, late: bool) -> std::result::Result<ImportSource, String> {
+    match source {
+        ImportSource::Module { index, .. } if late => Ok(ImportSource::Late { index }),
+        ImportSource::Command { .. } if late => {
+            Err("but that module is a WASI command made after the module importing from it".into())
+        }
+        other => Ok(other),
+    }
+}
+
 /// Whether `module` is a WASI command (it exports `_start`); a plug-in's
 /// other modules link to a command's functions through fresh instances.
 pub(crate) fn is_command(module: &Module) -> bool {
@@ -109,12 +125,11 @@ struct Resolution {
 /// resolves every import without stopping at the first that fails.
 fn resolve_all(
     engine: &Engine,
-    plugin: &str,
     linker: &Linker<StoreData>,
     modules: Vec<(String, Module)>,
     wasi: bool,
 ) -> Result<Resolution> {
-    let order = instantiation_order(plugin, &modules)?;
+    let order = instantiation_order(&modules);
     let mut by_name: HashMap<String, usize> = HashMap::new();
     let mut ordered: Vec<(String, Module)> = Vec::with_capacity(modules.len());
     let mut slots: Vec<Option<(String, Module)>> = modules.into_iter().map(Some).collect();
@@ -134,7 +149,7 @@ fn resolve_all(
                 .imports()
                 .map(|import| {
                     check_order(position, &by_name, &import)
-                        .and_then(|()| {
+                        .and_then(|late| {
                             resolve(
                                 engine,
                                 linker,
@@ -144,6 +159,7 @@ fn resolve_all(
                                 &import,
                                 wasi,
                             )
+                            .and_then(|source| bind_late(source, late))
                         })
                         .and_then(|source| {
                             check_type(engine, linker, &mut scratch, &ordered, &source, &import)?;
@@ -165,7 +181,7 @@ pub(crate) fn plan(
     modules: Vec<(String, Module)>,
     wasi: bool,
 ) -> Result<LinkPlan> {
-    let Resolution { ordered, imports } = resolve_all(engine, plugin, &linker, modules, wasi)?;
+    let Resolution { ordered, imports } = resolve_all(engine, &linker, modules, wasi)?;
     let mut linked = Vec::with_capacity(ordered.len());
     for ((name, module), resolved) in ordered.into_iter().zip(imports) {
         let mut sources = Vec::with_capacity(resolved.len());
@@ -196,12 +212,11 @@ pub(crate) fn plan(
 /// those that do not (for reports; [`plan`] fails at the first of those).
 pub(crate) fn survey(
     engine: &Engine,
-    plugin: &str,
     linker: &Linker<StoreData>,
     modules: Vec<(String, Module)>,
     wasi: bool,
 ) -> Result<Vec<ImportItem>> {
-    let Resolution { ordered, imports } = resolve_all(engine, plugin, linker, modules, wasi)?;
+    let Resolution { ordered, imports } = resolve_all(engine, linker, modules, wasi)?;
     let names: Vec<&str> = ordered.iter().map(|(n, _)| n.as_str()).collect();
     let mut items = Vec::new();
     for ((name, module), resolved) in ordered.iter().zip(&imports) {
@@ -217,75 +232,83 @@ pub(crate) fn survey(
     Ok(items)
 }
 
-/// Depth-first order over "imports from module named X"; a cycle is an error.
-fn instantiation_order(plugin: &str, modules: &[(String, Module)]) -> Result<Vec<usize>> {
+/// The order instances are made in: depth-first over "imports from module
+/// X", memories, tables and globals first (they must exist before the
+/// importer), main last. An edge back into a module being visited (a cycle)
+/// or to main is not followed: such an import is bound late if it is a
+/// function, and a load error otherwise (see [`check_order`]).
+fn instantiation_order(modules: &[(String, Module)]) -> Vec<usize> {
     let index: HashMap<&str, usize> = modules
         .iter()
         .enumerate()
         .map(|(i, (n, _))| (n.as_str(), i))
         .collect();
+    let main = index.get(MAIN).copied();
     let mut state = vec![0u8; modules.len()]; // 0 new, 1 visiting, 2 done
     let mut order = Vec::with_capacity(modules.len());
     fn visit(
         i: usize,
-        plugin: &str,
         modules: &[(String, Module)],
         index: &HashMap<&str, usize>,
+        main: Option<usize>,
         state: &mut [u8],
         order: &mut Vec<usize>,
-    ) -> Result<()> {
-        match state[i] {
-            2 => return Ok(()),
-            1 => {
-                return Err(Error::Instantiate {
-                    plugin: plugin.to_string(),
-                    module: modules[i].0.clone(),
-                    cause: "modules import each other in a cycle".into(),
-                })
-            }
-            _ => {}
+    ) {
+        if state[i] != 0 {
+            return;
         }
         state[i] = 1;
-        let deps: Vec<usize> = modules[i]
+        let mut deps: Vec<(bool, usize)> = modules[i]
             .1
             .imports()
-            .filter_map(|imp| index.get(imp.module()).copied())
-            .filter(|&d| d != i)
+            .filter_map(|imp| {
+                let d = index.get(imp.module()).copied()?;
+                let soft = matches!(imp.ty(), ExternType::Func(_));
+                (d != i && Some(d) != main).then_some((soft, d))
+            })
             .collect();
-        for d in deps {
-            visit(d, plugin, modules, index, state, order)?;
+        deps.sort_by_key(|&(soft, _)| soft);
+        for (_, d) in deps {
+            visit(d, modules, index, main, state, order);
         }
         state[i] = 2;
         order.push(i);
-        Ok(())
     }
-    // Main last: visit every other module first.
-    let main = index.get(MAIN).copied();
     for i in (0..modules.len()).filter(|i| Some(*i) != main) {
-        visit(i, plugin, modules, &index, &mut state, &mut order)?;
+        visit(i, modules, &index, main, &mut state, &mut order);
     }
     if let Some(main) = main {
-        visit(main, plugin, modules, &index, &mut state, &mut order)?;
+        visit(main, modules, &index, None, &mut state, &mut order);
     }
-    Ok(order)
+    order
 }
 
-/// Instances are made in order, so a module can only import from one made
-/// before it; its own exports do not exist yet.
+/// Instances are made in order: an import from a module made before is
+/// bound directly; a function from one made after (a cycle, or main) is bound
+/// late, through a trampoline filled in once that module exists (`true`).
+/// Anything else from a later module, and a module's own exports, cannot be.
 fn check_order(
     position: usize,
     by_name: &HashMap<String, usize>,
     import: &ImportType<'_>,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<bool, String> {
     let (module, name) = (import.module(), import.name());
     match by_name.get(module) {
         Some(&index) if index == position => Err(format!(
             "but module `{module}` cannot import its own export `{name}`"
         )),
-        Some(&index) if index > position => Err(format!(
-            "but module `{module}` is instantiated after the module importing from it"
-        )),
-        _ => Ok(()),
+        Some(&index) if index > position => {
+            if matches!(import.ty(), ExternType::Func(_)) {
+                Ok(true)
+            } else {
+                Err(format!(
+                    "but module `{module}` is instantiated after the module importing from it \
+                     (it imports from that module too, or it is main): only functions can be \
+                     imported from a module made later"
+                ))
+            }
+        }
+        _ => Ok(false),
     }
 }
 
@@ -390,7 +413,9 @@ fn check_type(
             .get(&mut *scratch, module, name)
             .map_err(|e| e.to_string())?
             .ty(&*scratch),
-        ImportSource::Module { index, .. } | ImportSource::Command { index, .. } => ordered[*index]
+        ImportSource::Module { index, .. }
+        | ImportSource::Command { index, .. }
+        | ImportSource::Late { index } => ordered[*index]
             .1
             .get_export(import.name())
             .ok_or("but the module does not export it")?,

@@ -40,6 +40,8 @@ pub(crate) struct StoreData {
     pub(crate) async_call: bool,
     /// Instances of command modules made in this store (`command.rs`).
     pub(crate) command_instances: u32,
+    /// Targets of late-bound function imports (`late.rs`).
+    pub(crate) late: Vec<Option<wasmtime::Func>>,
 }
 
 impl StoreData {
@@ -112,6 +114,7 @@ impl StoreData {
             context: None,
             async_call: false,
             command_instances: 0,
+            late: Vec::new(),
         }
     }
 

@@ -574,3 +574,143 @@ fn linked_command_modules_are_fresh_for_every_call() {
         other => panic!("expected Error::Link, got {:?}", other.err()),
     }
 }
+
+/// As the JS SDK's suite links `lhs` and `rhs`: two modules importing each
+/// other's functions, and a main importing from both (and `rhs`'s memory).
+/// `is_even(n)` and `is_odd(n)` call each other across the modules.
+#[test]
+fn modules_may_import_each_others_functions() {
+    let lhs = Wasm::data(
+        r#"(module
+             (import "rhs" "is_odd" (func $is_odd (param i32) (result i32)))
+             (func (export "is_even") (param $n i32) (result i32)
+               (if (result i32) (i32.eqz (local.get $n))
+                 (then (i32.const 1))
+                 (else (call $is_odd (i32.sub (local.get $n) (i32.const 1)))))))"#,
+    )
+    .with_name("lhs");
+    let rhs = Wasm::data(
+        r#"(module
+             (import "lhs" "is_even" (func $is_even (param i32) (result i32)))
+             (memory (export "memory") 1)
+             (func (export "is_odd") (param $n i32) (result i32)
+               (if (result i32) (i32.eqz (local.get $n))
+                 (then (i32.const 0))
+                 (else (call $is_even (i32.sub (local.get $n) (i32.const 1)))))))"#,
+    )
+    .with_name("rhs");
+    let main = Wasm::data(
+        r#"(module
+             (import "lhs" "is_even" (func $is_even (param i32) (result i32)))
+             (import "rhs" "is_odd" (func $is_odd (param i32) (result i32)))
+             (import "rhs" "memory" (memory 1))
+             ;; 100 + is_even(10) * 20 + is_odd(7) * 7 = 127
+             (func (export "encalculate") (result i32)
+               (i32.add (i32.const 100)
+                 (i32.add (i32.mul (call $is_even (i32.const 10)) (i32.const 20))
+                          (i32.mul (call $is_odd (i32.const 7)) (i32.const 7))))))"#,
+    );
+    let mut plugin = Plugin::new(
+        Manifest::new([lhs.clone(), rhs.clone(), main.clone()]),
+        [],
+        false,
+    )
+    .expect("a cycle of function imports links");
+    match plugin.call_bytes("encalculate", b"") {
+        Err(Error::ExitCode { code, .. }) => assert_eq!(code, 127),
+        other => panic!("expected exit code 127, got {other:?}"),
+    }
+    // The same in the other manifest order, and async.
+    let mut plugin = Plugin::new(
+        Manifest::new([rhs.clone(), lhs.clone(), main.clone()]),
+        [],
+        false,
+    )
+    .expect("links in either order");
+    assert_eq!(
+        plugin
+            .call_bytes("encalculate", b"")
+            .unwrap_err()
+            .exit_code(),
+        127
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut plugin =
+            PluginBuilder::new(Manifest::new([lhs.clone(), rhs.clone(), main.clone()]))
+                .with_async(true)
+                .build_async()
+                .await
+                .expect("links async");
+        assert_eq!(
+            plugin
+                .call_bytes_async("encalculate", b"")
+                .await
+                .unwrap_err()
+                .exit_code(),
+            127
+        );
+    });
+
+    // A function of main, made last, is bound late too.
+    let helper = Wasm::data(
+        r#"(module (import "main" "base" (func $base (result i32)))
+                   (func (export "twice") (result i32) (i32.mul (call $base) (i32.const 2))))"#,
+    )
+    .with_name("helper");
+    let main = Wasm::data(
+        r#"(module (import "helper" "twice" (func $twice (result i32)))
+                   (func (export "base") (result i32) (i32.const 21))
+                   (func (export "run") (result i32) (call $twice)))"#,
+    );
+    let mut plugin = Plugin::new(Manifest::new([helper, main]), [], false).expect("links");
+    assert_eq!(plugin.call_bytes("run", b"").unwrap_err().exit_code(), 42);
+    assert_eq!(plugin.name(), "plugin");
+
+    // A start function calling into the cycle before the other side exists.
+    let eager = Wasm::data(
+        r#"(module (import "late" "f" (func $f (result i32)))
+                   (func $start (drop (call $f))) (start $start)
+                   (func (export "g") (result i32) (i32.const 1)))"#,
+    )
+    .with_name("eager");
+    let late = Wasm::data(
+        r#"(module (import "eager" "g" (func $g (result i32)))
+                   (func (export "f") (result i32) (call $g)))"#,
+    )
+    .with_name("late");
+    let main = Wasm::data(r#"(module (func (export "run") (result i32) (i32.const 0)))"#);
+    match Plugin::new(Manifest::new([eager, late, main]), [], false) {
+        Err(Error::Instantiate { module, cause, .. }) => {
+            assert!(
+                cause.contains("is not instantiated yet"),
+                "{module}: {cause}"
+            );
+        }
+        other => panic!("expected Error::Instantiate, got {:?}", other.err()),
+    }
+
+    // Memories cannot go both ways.
+    let a = Wasm::data(r#"(module (import "b" "memory" (memory 1)) (memory (export "own") 1))"#)
+        .with_name("a");
+    let b = Wasm::data(r#"(module (import "a" "own" (memory 1)) (memory (export "memory") 1))"#)
+        .with_name("b");
+    let main = Wasm::data(r#"(module (func (export "run") (result i32) (i32.const 0)))"#);
+    match Plugin::new(Manifest::new([a, b, main]), [], false) {
+        Err(Error::Link {
+            module,
+            import,
+            reason,
+            ..
+        }) => {
+            assert!(
+                (module == "a" && import == "b::memory") || (module == "b" && import == "a::own"),
+                "{module} {import}"
+            );
+            assert!(reason.contains("only functions"), "{reason}");
+        }
+        other => panic!("expected Error::Link, got {:?}", other.err()),
+    }
+}
