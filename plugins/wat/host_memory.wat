@@ -1,0 +1,45 @@
+;; Works with blocks the host allocates (the `echo` host-function set):
+;; `echo_input` copies its input into a block of its own, hands it to `echo`,
+;; frees its own block, and outputs the block the host allocated.
+;; `echo_twice` does it twice and frees the first result before outputting
+;; the second.
+(module
+  (import "extism:host/env" "input_length" (func $input_length (result i64)))
+  (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "free" (func $free (param i64)))
+  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (import "extism:host/user" "echo" (func $echo (param i64) (result i64)))
+  (memory (export "memory") 1)
+  (func $copy_input (result i64)
+    (local $n i64) (local $p i64) (local $i i64)
+    (local.set $n (call $input_length))
+    (local.set $p (call $alloc (local.get $n)))
+    (block $done
+      (loop $next
+        (br_if $done (i64.ge_u (local.get $i) (local.get $n)))
+        (call $store_u8 (i64.add (local.get $p) (local.get $i))
+          (call $input_load_u8 (local.get $i)))
+        (local.set $i (i64.add (local.get $i) (i64.const 1)))
+        (br $next)))
+    (local.get $p))
+  (func $echoed (result i64)
+    (local $mine i64) (local $theirs i64)
+    (local.set $mine (call $copy_input))
+    (local.set $theirs (call $echo (local.get $mine)))
+    (call $free (local.get $mine))
+    (local.get $theirs))
+  (func (export "echo_input") (result i32)
+    (local $r i64)
+    (local.set $r (call $echoed))
+    (call $output_set (local.get $r) (call $length (local.get $r)))
+    (i32.const 0))
+  (func (export "echo_twice") (result i32)
+    (local $a i64) (local $b i64)
+    (local.set $a (call $echoed))
+    (local.set $b (call $echoed))
+    (call $free (local.get $a))
+    (call $output_set (local.get $b) (call $length (local.get $b)))
+    (i32.const 0)))
