@@ -20,6 +20,8 @@ cases.json is a list of objects:
     name            unique, "<plugin>.<what>"
     wasm            path relative to the repository root
     hash            optional sha256 hex put in the manifest's wasm entry
+    linked          optional [{"wasm": PATH, "name": NAME}, ...]: modules listed before
+                    `wasm` in the manifest, which other modules import by NAME
     wasi            bool (default false)
     config          manifest config object, or null
     memory          manifest memory object ({"max_pages", "max_var_bytes", ...}), or null
@@ -88,7 +90,7 @@ LOG_LEVELS = ("trace", "debug", "info", "warn", "error")
 CASE_KEYS = {
     "name", "wasm", "hash", "wasi", "config", "memory", "timeout_ms", "allowed_paths",
     "allowed_hosts", "files", "host_functions", "log_level", "calls", "description",
-    "http_server",
+    "http_server", "linked",
 }
 CALL_KEYS = {"function", "input", "input_b64", "input_repeat", "description"}
 # "<timestamp> LEVEL extism::pdk: MESSAGE plugin="<uuid>"" (tracing's fmt layer)
@@ -122,8 +124,9 @@ def load_cases(path):
         unknown = set(case) - CASE_KEYS
         if unknown:
             raise SystemExit(f"{path}: case {name}: unknown keys {sorted(unknown)}")
-        if not os.path.isfile(os.path.join(ROOT, case["wasm"])):
-            raise SystemExit(f"{path}: case {name}: no such file {case['wasm']}")
+        for wasm in [case["wasm"], *(m["wasm"] for m in case.get("linked") or [])]:
+            if not os.path.isfile(os.path.join(ROOT, wasm)):
+                raise SystemExit(f"{path}: case {name}: no such file {wasm}")
         if case.get("host_functions") not in (None, *HOST_FUNCTION_SETS):
             raise SystemExit(f"{path}: case {name}: unknown host_functions {case['host_functions']!r}")
         if case.get("log_level") not in (None, *LOG_LEVELS):
@@ -282,7 +285,11 @@ class Recorder:
         entry = {"path": os.path.join(ROOT, case["wasm"])}
         if case.get("hash"):
             entry["hash"] = case["hash"]
-        manifest = {"wasm": [entry]}
+        linked = [
+            {"path": os.path.join(ROOT, m["wasm"]), "name": m["name"]}
+            for m in case.get("linked") or []
+        ]
+        manifest = {"wasm": [*linked, entry]}
         for key in ("config", "memory", "timeout_ms", "allowed_hosts"):
             if case.get(key) is not None:
                 manifest[key] = case[key]
