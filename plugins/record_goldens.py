@@ -31,9 +31,10 @@ cases.json is a list of objects:
     files           {"<relative path>": "<text>"} written into {tmp} before loading
     allowed_hosts   manifest allowed_hosts, or null
     http_server     {"routes": {"/path": {"status": 200, "body": "..." | "body_repeat":
-                    {"text", "times"}, "headers": {...}}}}: the recorder serves these on
+                    {"text", "times"} | "echo": true, "headers": {...}}}}: the recorder serves these on
                     127.0.0.1 (random port) for the case; "{http}" in a text input is
-                    replaced by "http://127.0.0.1:PORT" (and back in recorded texts)
+                    replaced by "http://127.0.0.1:PORT" (and back in recorded texts);
+                    an "echo" route answers "METHOD X-TEST-HEADER BODY" of the request
     host_functions  null, "kv" or "echo" (see HOST_FUNCTION_SETS below)
     log_level       null (no log subscriber: guests see level "off") or
                     "trace" | "debug" | "info" | "warn" | "error"
@@ -374,14 +375,20 @@ class TestHttpServer:
 
             def _serve(self):
                 length = int(self.headers.get("content-length") or 0)
-                if length:
-                    self.rfile.read(length)
+                received = self.rfile.read(length) if length else b""
                 requests.append([self.command, self.path])
                 route = routes.get(self.path, {"status": 404, "body": "not found"})
                 body = route.get("body", "")
                 if "body_repeat" in route:
                     body = route["body_repeat"]["text"] * int(route["body_repeat"]["times"])
                 data = body.encode("utf-8")
+                if route.get("echo"):
+                    # The method, the x-test request header and the body, back.
+                    data = b"%s %s %s" % (
+                        self.command.encode(),
+                        (self.headers.get("x-test") or "-").encode(),
+                        received,
+                    )
                 self.send_response(route.get("status", 200))
                 for k, v in route.get("headers", {}).items():
                     self.send_header(k, v)

@@ -112,6 +112,9 @@ struct RouteSpec {
     body_repeat: Option<Repeat>,
     #[serde(default)]
     headers: BTreeMap<String, String>,
+    /// Answer with "METHOD X-TEST-HEADER BODY" of the request.
+    #[serde(default)]
+    echo: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -811,14 +814,26 @@ fn builder(case: &Case, harness: &mut Harness) -> Result<PluginBuilder, String> 
                 for (name, value) in &route.headers {
                     reply = reply.with_header(name, value);
                 }
-                (path.clone(), reply)
+                (path.clone(), (reply, route.echo))
             })
-            .collect::<BTreeMap<String, Reply>>();
+            .collect::<BTreeMap<String, (Reply, bool)>>();
         harness.server = Some(Server::start(move |request| {
-            routes
-                .get(&request.path)
-                .cloned()
-                .unwrap_or_else(|| Reply::new(404, "not found"))
+            match routes.get(&request.path) {
+                Some((reply, false)) => reply.clone(),
+                Some((reply, true)) => {
+                    let mut echoed = format!(
+                        "{} {} ",
+                        request.method,
+                        request.header("x-test").unwrap_or("-")
+                    )
+                    .into_bytes();
+                    echoed.extend_from_slice(&request.body);
+                    let mut reply = reply.clone();
+                    reply.body = echoed;
+                    reply
+                }
+                None => Reply::new(404, "not found"),
+            }
         }));
     }
 

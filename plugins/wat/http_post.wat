@@ -1,0 +1,45 @@
+;; HTTP with a body: `post` sends its input as the request (Extism's JSON
+;; request: url, method, headers) with the body "posted body", and outputs
+;; the response body; `post_status` does the same and returns the status.
+(module
+  (import "extism:host/env" "input_length" (func $input_length (result i64)))
+  (import "extism:host/env" "input_load_u8" (func $input_load_u8 (param i64) (result i32)))
+  (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+  (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+  (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+  (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+  (import "extism:host/env" "http_request" (func $http_request (param i64 i64) (result i64)))
+  (import "extism:host/env" "http_status_code" (func $http_status_code (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "posted body")
+  (func $copy_input (result i64)
+    (local $n i64) (local $p i64) (local $i i64)
+    (local.set $n (call $input_length))
+    (local.set $p (call $alloc (local.get $n)))
+    (block $done
+      (loop $next
+        (br_if $done (i64.ge_u (local.get $i) (local.get $n)))
+        (call $store_u8 (i64.add (local.get $p) (local.get $i))
+          (call $input_load_u8 (local.get $i)))
+        (local.set $i (i64.add (local.get $i) (i64.const 1)))
+        (br $next)))
+    (local.get $p))
+  (func $body (result i64)
+    (local $p i64) (local $i i32)
+    (local.set $p (call $alloc (i64.const 11)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (i32.const 11)))
+        (call $store_u8 (i64.add (local.get $p) (i64.extend_i32_u (local.get $i)))
+          (i32.load8_u (local.get $i)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $p))
+  (func (export "post") (result i32)
+    (local $r i64)
+    (local.set $r (call $http_request (call $copy_input) (call $body)))
+    (call $output_set (local.get $r) (call $length (local.get $r)))
+    (i32.const 0))
+  (func (export "post_status") (result i32)
+    (drop (call $http_request (call $copy_input) (call $body)))
+    (call $http_status_code)))
