@@ -454,9 +454,9 @@ impl Error {
 /// functions; [`HostError::msg`] makes one from text.
 ///
 /// ```
-/// use extism_host::{HostError, HostFunction};
+/// use extism_host::{CurrentPlugin, HostError, HostFunction};
 ///
-/// let lookup = HostFunction::wrap("lookup", |_plugin, key: u64| -> Result<u64, HostError> {
+/// let lookup = HostFunction::wrap("lookup", |_: &mut CurrentPlugin<'_>, key: u64| -> Result<u64, HostError> {
 ///     if key == 0 {
 ///         // The plug-in goes on with a result of 0 and this as its error.
 ///         return Err(HostError::guest("no key given"));
