@@ -68,7 +68,7 @@ pub(crate) fn inspect(
         .map(|(_, main)| crate::inspect::exports(main))
         .unwrap_or_default();
     let linker = options.linker(engine)?;
-    let imports = linker::survey(engine, &linker, modules, options.wasi)?;
+    let imports = linker::survey(engine, &linker, modules, options.wasi);
     Ok(Inspection { exports, imports })
 }
 

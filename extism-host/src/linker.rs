@@ -128,7 +128,7 @@ fn resolve_all(
     linker: &Linker<StoreData>,
     modules: Vec<(String, Module)>,
     wasi: bool,
-) -> Result<Resolution> {
+) -> Resolution {
     let order = instantiation_order(&modules);
     let mut by_name: HashMap<String, usize> = HashMap::new();
     let mut ordered: Vec<(String, Module)> = Vec::with_capacity(modules.len());
@@ -169,7 +169,7 @@ fn resolve_all(
                 .collect()
         })
         .collect();
-    Ok(Resolution { ordered, imports })
+    Resolution { ordered, imports }
 }
 
 /// Orders the modules and resolves every import; the first that fails is
@@ -181,7 +181,7 @@ pub(crate) fn plan(
     modules: Vec<(String, Module)>,
     wasi: bool,
 ) -> Result<LinkPlan> {
-    let Resolution { ordered, imports } = resolve_all(engine, &linker, modules, wasi)?;
+    let Resolution { ordered, imports } = resolve_all(engine, &linker, modules, wasi);
     let mut linked = Vec::with_capacity(ordered.len());
     for ((name, module), resolved) in ordered.into_iter().zip(imports) {
         let mut sources = Vec::with_capacity(resolved.len());
@@ -215,8 +215,8 @@ pub(crate) fn survey(
     linker: &Linker<StoreData>,
     modules: Vec<(String, Module)>,
     wasi: bool,
-) -> Result<Vec<ImportItem>> {
-    let Resolution { ordered, imports } = resolve_all(engine, linker, modules, wasi)?;
+) -> Vec<ImportItem> {
+    let Resolution { ordered, imports } = resolve_all(engine, linker, modules, wasi);
     let names: Vec<&str> = ordered.iter().map(|(n, _)| n.as_str()).collect();
     let mut items = Vec::new();
     for ((name, module), resolved) in ordered.iter().zip(&imports) {
@@ -229,7 +229,7 @@ pub(crate) fn survey(
             ));
         }
     }
-    Ok(items)
+    items
 }
 
 /// The order instances are made in: depth-first over "imports from module
