@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::observe::{Observe, ObserveSetup};
 use crate::abi::{self, KERNEL_NAMESPACE};
 use crate::call::CallOptions;
 use crate::compile::{self, CompileOptions};
@@ -64,6 +65,7 @@ pub struct PluginBuilder {
     states: Vec<StateInit>,
     state_factories: Vec<StateFactory>,
     dumps: Dumps,
+    observe: Option<Observe>,
 }
 
 impl PluginBuilder {
@@ -86,6 +88,7 @@ impl PluginBuilder {
             states: Vec::new(),
             state_factories: Vec::new(),
             dumps: Dumps::default(),
+            observe: None,
         }
     }
 
@@ -130,6 +133,15 @@ impl PluginBuilder {
     /// main module's file name, or `plugin`).
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Provides the imports of modules instrumented with the Observe SDK
+    /// and turns what they report into a [`Trace`](crate::observe::Trace)
+    /// per call (see [`observe`](crate::observe)). Off by default: without
+    /// it, a module importing them fails to link, naming the import.
+    pub fn with_observe(mut self, observe: Observe) -> Self {
+        self.observe = Some(observe);
         self
     }
 
@@ -312,6 +324,7 @@ impl PluginBuilder {
             functions: &self.functions,
             wasi: self.wasi,
             asyncness: self.asyncness,
+            observe: self.observe.is_some(),
         }
     }
 
@@ -381,6 +394,12 @@ impl PluginBuilder {
                 logger: self.logger,
             },
             state_factories: self.state_factories,
+            observe: self.observe.map(|options| {
+                Arc::new(ObserveSetup {
+                    options,
+                    instrumentation: plan.instrumentation.clone(),
+                })
+            }),
         };
         let calls = CallOptions {
             timeout: manifest.timeout_ms.map(Duration::from_millis),

@@ -16,6 +16,7 @@ use crate::context::CallContext;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::interrupt::{CallInterrupt, CancelState, Interruption};
+use crate::stats::CallCounters;
 use crate::store::StoreData;
 use crate::timer::{self, TimerEntry};
 
@@ -39,6 +40,10 @@ pub(crate) struct CallReport {
     pub(crate) fired: Option<Interruption>,
     /// Fuel used, when metered.
     pub(crate) fuel_consumed: Option<u64>,
+    /// What the call's host functions and HTTP requests did.
+    pub(crate) counters: CallCounters,
+    /// Bytes of the store's memories at the end, and the most during the call.
+    pub(crate) memory: (u64, u64),
 }
 
 /// What every call of a plug-in runs under, fixed when it is built; a
@@ -147,6 +152,11 @@ impl ActiveCall {
             let _ = store.set_fuel(fuel);
         }
         let data = store.data_mut();
+        data.counters = CallCounters::default();
+        data.limiter.start_call();
+        if let Some(collector) = data.observe.as_deref_mut() {
+            collector.begin();
+        }
         data.interrupt = self.store_interrupt();
         data.function = function;
         data.context = context;
@@ -165,6 +175,11 @@ impl ActiveCall {
             .fuel
             .and_then(|fuel| store.get_fuel().ok().map(|left| fuel.saturating_sub(left)));
         let data = store.data_mut();
+        let mut counters = std::mem::take(&mut data.counters);
+        counters.host_nanos = counters
+            .host_nanos
+            .saturating_add(data.async_host_time.take());
+        let memory = data.limiter.memory();
         data.context = None;
         data.async_call = false;
         data.function = None;
@@ -186,6 +201,8 @@ impl ActiveCall {
         CallReport {
             fired,
             fuel_consumed,
+            counters,
+            memory,
         }
     }
 }

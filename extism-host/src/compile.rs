@@ -2,6 +2,8 @@
 //! their shape, compile them (through the engine's module cache), and link
 //! them into a [`LinkPlan`] that every instance is made from.
 
+use std::sync::Arc;
+
 use crate::abi::MAIN;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -9,6 +11,7 @@ use crate::host_function::HostFunction;
 use crate::inspect::Inspection;
 use crate::linker::{self, LinkPlan};
 use crate::manifest::Manifest;
+use crate::observe::Instrumentation;
 use crate::{module_shape, source};
 
 /// The options compilation and linking depend on, and nothing else.
@@ -18,6 +21,8 @@ pub(crate) struct CompileOptions<'a> {
     pub(crate) functions: &'a [HostFunction],
     pub(crate) wasi: bool,
     pub(crate) asyncness: bool,
+    /// The Observe SDK's imports are provided.
+    pub(crate) observe: bool,
 }
 
 impl CompileOptions<'_> {
@@ -29,6 +34,7 @@ impl CompileOptions<'_> {
             self.functions,
             self.wasi,
             self.asyncness,
+            self.observe,
         )
     }
 }
@@ -43,9 +49,29 @@ pub(crate) fn compile(
     manifest: &Manifest,
     options: CompileOptions<'_>,
 ) -> Result<LinkPlan> {
-    let modules = compile_modules(engine, manifest, options.plugin)?;
+    let span = tracing::info_span!(
+        target: "extism_host",
+        "compile",
+        plugin = options.plugin,
+        modules = tracing::field::Empty,
+        cached = tracing::field::Empty,
+    );
+    let _entered = span.enter();
+    let mut instrumented = Vec::new();
+    let read_names = options.observe.then_some(&mut instrumented);
+    let (modules, cached) = compile_modules(engine, manifest, options.plugin, read_names)?;
+    span.record("modules", modules.len());
+    span.record("cached", cached);
     let linker = options.linker(engine)?;
-    let plan = linker::plan(engine, options.plugin, linker, modules, options.wasi)?;
+    let mut plan = linker::plan(engine, options.plugin, linker, modules, options.wasi)?;
+    // Names come from the main module when it is instrumented, else from
+    // the first module that is (`compile_modules` reads main last).
+    plan.instrumentation = instrumented
+        .iter()
+        .rev()
+        .find(|(name, _)| name == MAIN)
+        .or(instrumented.first())
+        .map(|(_, info)| info.clone());
     // `load_modules` always names one module main, and `plan` puts it last.
     debug_assert!(plan.modules.last().is_some_and(|m| m.name == MAIN));
     Ok(plan)
@@ -61,7 +87,7 @@ pub(crate) fn inspect(
     manifest: &Manifest,
     options: CompileOptions<'_>,
 ) -> Result<Inspection> {
-    let modules = compile_modules(engine, manifest, options.plugin)?;
+    let (modules, _) = compile_modules(engine, manifest, options.plugin, None)?;
     let exports = modules
         .iter()
         .find(|(name, _)| name == MAIN)
@@ -72,12 +98,18 @@ pub(crate) fn inspect(
     Ok(Inspection { exports, imports })
 }
 
-/// Loads, checks and compiles each module, main last.
+/// The modules of a plug-in, named, and how many came from the module cache.
+type Modules = (Vec<(String, wasmtime::Module)>, usize);
+
+/// Loads, checks and compiles each module, main last; with `instrumented`,
+/// also reads what Observe-instrumented modules tell about themselves.
 fn compile_modules(
     engine: &Engine,
     manifest: &Manifest,
     plugin: &str,
-) -> Result<Vec<(String, wasmtime::Module)>> {
+    mut instrumented: Option<&mut Vec<(String, Arc<Instrumentation>)>>,
+) -> Result<Modules> {
+    let mut cached = 0;
     let sources = source::load_modules(manifest)?;
     let mut modules = Vec::with_capacity(sources.len());
     for source in sources {
@@ -94,10 +126,16 @@ fn compile_modules(
             found: over.found,
             max: over.max,
         })?;
-        let module = engine
+        if let Some(list) = instrumented.as_deref_mut() {
+            if let Some(info) = Instrumentation::read(&bytes) {
+                list.push((source.name.clone(), Arc::new(info)));
+            }
+        }
+        let (module, hit) = engine
             .compile(&bytes)
             .map_err(|e| compile_error(format!("{e:#}")))?;
+        cached += usize::from(hit);
         modules.push((source.name, module));
     }
-    Ok(modules)
+    Ok((modules, cached))
 }

@@ -42,6 +42,18 @@ impl<'a> CurrentPlugin<'a> {
         CurrentPlugin { caller }
     }
 
+    /// A host function that started at `started` has returned.
+    pub(crate) fn counted(&mut self, started: std::time::Instant) {
+        self.caller.data_mut().counters.host_call(started);
+    }
+
+    /// An async host function starts; its time is added when its future ends.
+    pub(crate) fn async_host_call(&mut self) -> crate::stats::AsyncHostTime {
+        let data = self.caller.data_mut();
+        data.counters.host_calls += 1;
+        data.async_host_time.clone()
+    }
+
     /// The plug-in's name.
     pub fn plugin_name(&self) -> &str {
         &self.caller.data().info.name

@@ -226,14 +226,15 @@ impl Engine {
     /// Compiles `bytes` (wasm or WAT), or returns the module this engine
     /// compiled from the same bytes before: creating the same plug-in again
     /// costs a hash instead of a compilation.
-    pub(crate) fn compile(&self, bytes: &[u8]) -> wasmtime::Result<wasmtime::Module> {
+    /// The flag says whether it came from the cache.
+    pub(crate) fn compile(&self, bytes: &[u8]) -> wasmtime::Result<(wasmtime::Module, bool)> {
         let key = module_cache::key(bytes);
         if let Some(module) = lock(&self.inner.modules).get(&key) {
-            return Ok(module);
+            return Ok((module, true));
         }
         let module = wasmtime::Module::new(&self.inner.wasmtime, bytes)?;
         lock(&self.inner.modules).insert(key, bytes.len(), &module);
-        Ok(module)
+        Ok((module, false))
     }
 
     /// What the in-memory module cache holds now.

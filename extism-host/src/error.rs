@@ -415,6 +415,38 @@ impl Error {
         }
     }
 
+    /// The variant's name in snake case (`"trap"`, `"timeout"`,
+    /// `"exit_code"`...): the `outcome` of a failed call's span and
+    /// [`CallOutcome`](crate::CallOutcome).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Manifest(_) => "manifest",
+            Error::WasmSource { .. } => "wasm_source",
+            Error::HashMismatch { .. } => "hash_mismatch",
+            Error::Compile { .. } => "compile",
+            Error::ModuleLimit { .. } => "module_limit",
+            Error::Link { .. } => "link",
+            Error::Instantiate { .. } => "instantiate",
+            Error::FunctionNotFound { .. } => "function_not_found",
+            Error::FunctionSignature { .. } => "function_signature",
+            Error::Plugin { .. } => "plugin",
+            Error::ExitCode { .. } => "exit_code",
+            Error::Trap { .. } => "trap",
+            Error::HostFunction { .. } => "host_function",
+            Error::Timeout { .. } => "timeout",
+            Error::Cancelled { .. } => "cancelled",
+            Error::OutOfFuel { .. } => "out_of_fuel",
+            Error::MemoryLimit { .. } => "memory_limit",
+            Error::Vars { .. } => "vars",
+            Error::Builder { .. } => "builder",
+            Error::Engine { .. } => "engine",
+            Error::Codec { .. } => "codec",
+            Error::Interface { .. } => "interface",
+            Error::PoolTimeout { .. } => "pool_timeout",
+            Error::Runtime { .. } => "runtime",
+        }
+    }
+
     /// The plug-in's name, for errors that happen inside one.
     pub fn plugin(&self) -> Option<&str> {
         match self {

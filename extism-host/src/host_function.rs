@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
 use std::mem::MaybeUninit;
 
@@ -204,9 +205,12 @@ impl HostFunction {
                     let raw = unsafe { raw.assume_init() };
                     *slot = ty.raw_to_slot(raw);
                 }
+                let started = Instant::now();
                 let mut plugin = CurrentPlugin::new(caller);
                 let result = f(&mut plugin, stack);
-                if !settle(&mut plugin, &label, result.map(|()| true))? {
+                let settled = settle(&mut plugin, &label, result.map(|()| true));
+                plugin.counted(started);
+                if !settled? {
                     // An error for the plug-in: zero results.
                     stack.fill(0);
                 }
@@ -294,8 +298,15 @@ impl HostFunction {
                     let f = f.clone();
                     let label = label.clone();
                     Box::new(async move {
-                        let future = f(CurrentPlugin::new(caller), params);
-                        Box::into_pin(future).await.map_err(|e| failure(&label, e))
+                        let started = Instant::now();
+                        let mut plugin = CurrentPlugin::new(caller);
+                        // The future owns the plug-in (and the store with
+                        // it): its time is added through a shared counter.
+                        let counter = plugin.async_host_call();
+                        let future = f(plugin, params);
+                        let result = Box::into_pin(future).await.map_err(|e| failure(&label, e));
+                        counter.finished(started);
+                        result
                     })
                 },
             )?;
@@ -371,9 +382,12 @@ macro_rules! impl_into_host_fn {
                         module,
                         name,
                         move |caller: Caller<'_, StoreData>, $($arg: $arg),*| -> wasmtime::Result<R> {
+                            let started = Instant::now();
                             let mut plugin = CurrentPlugin::new(caller);
                             let result = f(&mut plugin, $($arg),*);
-                            settle(&mut plugin, &label, result)
+                            let settled = settle(&mut plugin, &label, result);
+                            plugin.counted(started);
+                            settled
                         },
                     )?;
                     Ok(())

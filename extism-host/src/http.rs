@@ -189,6 +189,7 @@ fn start(
             .default_timeout
             .and_then(crate::timer::deadline_after)
     });
+    caller.data_mut().counters.http_requests += 1;
     let hops = interrupt.clone();
     let exchange = crate::blocking::offload("extism-host-http", move || {
         send(&policy, &parsed, body_bytes, deadline, &hops)

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use tracing::Instrument;
 use wasmtime::{Extern, Instance, Store};
 
 use crate::abi::{KERNEL_NAMESPACE, MAIN};
@@ -36,6 +37,8 @@ pub(crate) struct InstanceTemplate {
     pub(crate) wasi: Option<WasiOptions>,
     pub(crate) log: LogSink,
     pub(crate) state_factories: Vec<StateFactory>,
+    /// How the plug-in is observed, when it is.
+    pub(crate) observe: Option<Arc<crate::observe::ObserveSetup>>,
 }
 
 impl InstanceTemplate {
@@ -50,6 +53,7 @@ impl InstanceTemplate {
             wasi: None,
             log: LogSink::default(),
             state_factories: Vec::new(),
+            observe: None,
         }
     }
 }
@@ -151,6 +155,22 @@ impl Instantiation<'_> {
     }
 
     async fn make(
+        &self,
+        state_inits: Vec<StateInit>,
+        asyncness: bool,
+    ) -> Result<(Store<StoreData>, Instance)> {
+        let span = tracing::info_span!(
+            target: "extism_host",
+            "instantiate",
+            plugin = self.compiled.name(),
+            function = self.function,
+        );
+        self.make_in_span(state_inits, asyncness)
+            .instrument(span)
+            .await
+    }
+
+    async fn make_in_span(
         &self,
         state_inits: Vec<StateInit>,
         asyncness: bool,

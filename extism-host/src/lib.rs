@@ -67,7 +67,7 @@ mod source;
 mod store;
 
 // One call: its lifecycle, interruption and time, its outcome, the native
-// stack it runs on, and the text a plug-in hands back.
+// stack it runs on, the text a plug-in hands back, and its figures.
 mod blocking;
 mod call;
 mod dump;
@@ -76,10 +76,12 @@ mod outcome;
 mod plugin;
 mod plugin_text;
 mod stack;
+mod stats;
 mod timer;
 
 // What plug-ins import: the kernel, the services (config, vars, logs, HTTP),
-// WASI, host functions and what they see, language runtime initialisation.
+// WASI, host functions and what they see, language runtime initialisation,
+// and the Observe SDK's instrumentation.
 mod context;
 mod current_plugin;
 mod env;
@@ -89,6 +91,7 @@ mod http;
 mod kernel;
 mod limits;
 mod log;
+pub mod observe;
 mod vars;
 mod wasi;
 
@@ -113,6 +116,7 @@ pub use manifest::{
 };
 pub use module_cache::ModuleCacheStats;
 pub use plugin::Plugin;
+pub use stats::{CallOutcome, CallStats, PluginStats};
 pub use pool::{Pool, PoolBuilder, PoolMetrics, PooledPlugin};
 
 /// Encodings of values that cross the boundary (the `extism-codec` crate).

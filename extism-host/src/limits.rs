@@ -64,6 +64,10 @@ pub(crate) struct MemoryLimiter {
     initial_bytes: u64,
     /// Elements of all the plug-in's tables together.
     table_elements: usize,
+    /// Bytes of every memory in the store now, for call figures.
+    memory_bytes: u64,
+    /// The most `memory_bytes` held since [`start_call`](Self::start_call).
+    peak_bytes: u64,
 }
 
 impl MemoryLimiter {
@@ -77,7 +81,20 @@ impl MemoryLimiter {
             plugin_memories: false,
             initial_bytes: 0,
             table_elements: 0,
+            memory_bytes: 0,
+            peak_bytes: 0,
         }
+    }
+
+    /// A call starts: its peak starts from what the memories hold now.
+    pub(crate) fn start_call(&mut self) {
+        self.peak_bytes = self.memory_bytes;
+    }
+
+    /// Bytes of every memory in the store now, and the most since the call
+    /// started.
+    pub(crate) fn memory(&self) -> (u64, u64) {
+        (self.memory_bytes, self.peak_bytes.max(self.memory_bytes))
     }
 
     /// The kernel is made: memories created from now on are the plug-in's.
@@ -134,8 +151,9 @@ impl MemoryLimiter {
     }
 }
 
-impl wasmtime::ResourceLimiter for MemoryLimiter {
-    fn memory_growing(
+impl MemoryLimiter {
+    /// Whether a memory may grow from `current` to `desired` bytes.
+    fn allow_memory(
         &mut self,
         current: usize,
         desired: usize,
@@ -183,6 +201,23 @@ impl wasmtime::ResourceLimiter for MemoryLimiter {
         }
         self.grown += growth;
         Ok(true)
+    }
+}
+
+impl wasmtime::ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.allow_memory(current, desired, maximum)?;
+        if allowed {
+            let growth = desired.saturating_sub(current) as u64;
+            self.memory_bytes = self.memory_bytes.saturating_add(growth);
+            self.peak_bytes = self.peak_bytes.max(self.memory_bytes);
+        }
+        Ok(allowed)
     }
 
     fn table_growing(

@@ -54,6 +54,8 @@ pub(crate) struct LinkedModule {
 pub(crate) struct LinkPlan {
     pub(crate) linker: Linker<StoreData>,
     pub(crate) modules: Vec<LinkedModule>,
+    /// What the instrumented module tells about itself, when observed.
+    pub(crate) instrumentation: Option<std::sync::Arc<crate::observe::Instrumentation>>,
 }
 
 /// Builds the shared linker for a plug-in. The builder has already refused
@@ -64,6 +66,7 @@ pub(crate) fn build_linker(
     functions: &[HostFunction],
     wasi: bool,
     asyncness: bool,
+    observe: bool,
 ) -> Result<Linker<StoreData>> {
     let mut linker = Linker::new(engine.wasmtime());
     let define_error = |e: wasmtime::Error| Error::Builder {
@@ -81,6 +84,9 @@ pub(crate) fn build_linker(
         .and_then(|()| crate::wasi::shadow_poll_oneoff(&mut linker, asyncness))
         .and_then(|()| crate::wasi::shadow_proc_exit(&mut linker))
         .map_err(define_error)?;
+    }
+    if observe {
+        crate::observe::add_to_linker(&mut linker).map_err(define_error)?;
     }
     for f in functions {
         f.define_as(&mut linker, f.namespace(), f.name())
@@ -205,6 +211,7 @@ pub(crate) fn plan(
     Ok(LinkPlan {
         linker,
         modules: linked,
+        instrumentation: None,
     })
 }
 

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
+use tracing::Instrument;
 use wasmtime::{Instance, Store, TypedFunc};
 
 use crate::builder::PluginBuilder;
@@ -18,6 +19,7 @@ use crate::kernel;
 use crate::log::LogLevel;
 use crate::manifest::Manifest;
 use crate::outcome::{self, FailedCall, Finished};
+use crate::stats::{self, CallOutcome, CallStats, PluginStats};
 use crate::store::StoreData;
 
 /// A plug-in instance: its own memory, vars and kernel, ready to call.
@@ -60,6 +62,20 @@ pub struct Plugin {
     calls: u64,
     /// Shared with the instance's cancel handles; outlives re-instantiation.
     cancel: Arc<CancelState>,
+    /// What the running call reported when its wasm part ended.
+    ran: Option<Ran>,
+    /// The figures of the last call.
+    last_call: Option<CallStats>,
+    /// Every call's figures, added up (since the checkout, for a pool's).
+    stats: PluginStats,
+    /// What the host attaches to each trace of an observed plug-in.
+    trace_metadata: BTreeMap<String, String>,
+}
+
+/// The wasm part of a call ended: what it reported, and the export.
+struct Ran {
+    report: crate::call::CallReport,
+    function: Arc<str>,
 }
 
 /// Work left for the start of the next call.
@@ -128,6 +144,10 @@ impl Plugin {
             fuel_consumed: None,
             calls: 0,
             cancel,
+            ran: None,
+            last_call: None,
+            stats: PluginStats::default(),
+            trace_metadata: BTreeMap::new(),
         }
     }
 
@@ -409,7 +429,8 @@ impl Plugin {
         O::decode(output).map_err(codec_error)
     }
 
-    /// One call, written once for both APIs (see `blocking.rs`).
+    /// One call, written once for both APIs (see `blocking.rs`), in its
+    /// span, its figures kept for [`last_call`](Self::last_call).
     async fn call_in(
         &mut self,
         name: &str,
@@ -417,6 +438,72 @@ impl Plugin {
         context: Option<CallContext>,
         asyncness: bool,
     ) -> Result<(u64, u64)> {
+        let span = stats::call_span(self.name(), name, input.len());
+        let started = Instant::now();
+        let outcome = self
+            .call_steps(name, input, context, asyncness)
+            .instrument(span.clone())
+            .await;
+        let ran = self.ran.take();
+        let output_bytes = match &outcome {
+            Ok(()) => self.store.data().kernel.output().1,
+            Err(_) => 0,
+        };
+        let (counters, memory, fuel_consumed, function) = match ran {
+            Some(Ran { report, function }) => (
+                report.counters,
+                report.memory,
+                report.fuel_consumed,
+                function,
+            ),
+            // Failed before wasm ran (no such export, a failed fresh
+            // instance): nothing ran to count.
+            None => {
+                let memory = self.store.data().limiter.memory();
+                (Default::default(), (memory.0, memory.0), None, name.into())
+            }
+        };
+        let stats = CallStats {
+            function,
+            input_bytes: input.len() as u64,
+            output_bytes,
+            duration: started.elapsed(),
+            outcome: CallOutcome::of(&outcome),
+            fuel_consumed,
+            memory_pages: stats::pages(memory.0),
+            peak_memory_pages: stats::pages(memory.1),
+            host_calls: counters.host_calls,
+            host_time: Duration::from_nanos(counters.host_nanos),
+            http_requests: counters.http_requests,
+        };
+        self.finish_trace(&span, &stats.function);
+        stats::record(&span, &stats);
+        self.stats.add(&stats);
+        self.last_call = Some(stats);
+        outcome.map(|()| self.store.data().kernel.output())
+    }
+
+    /// Hands what instrumented modules reported during the call to
+    /// `tracing` (under the call's span) and the adapters.
+    fn finish_trace(&mut self, span: &tracing::Span, function: &Arc<str>) {
+        let data = self.store.data_mut();
+        let Some(collector) = data.observe.as_deref_mut() else {
+            return;
+        };
+        if let Some(trace) = collector.finish(&data.info.name, function, &self.trace_metadata) {
+            let setup = collector.setup.clone();
+            crate::observe::deliver(span, &trace, &setup);
+        }
+    }
+
+    /// The steps of one call.
+    async fn call_steps(
+        &mut self,
+        name: &str,
+        input: &[u8],
+        context: Option<CallContext>,
+        asyncness: bool,
+    ) -> Result<()> {
         // The call owns its deadline and cancel state from here on, through
         // every phase below.
         let call = ActiveCall::begin(self.cancel.clone(), self.compiled.call_limits(self.timeout))?;
@@ -436,6 +523,10 @@ impl Plugin {
             None => self.run(&export.func, &call, asyncness).await,
         };
         let report = call.leave(&mut self.store);
+        self.ran = Some(Ran {
+            report,
+            function: export.name.clone(),
+        });
         if let Err(error) = &result {
             let dumps = self.compiled.dumps();
             if dumps.any() {
@@ -482,7 +573,7 @@ impl Plugin {
                 "call failed"
             ),
         }
-        outcome.map(|()| self.store.data().kernel.output())
+        outcome
     }
 
     /// The work left by the last call (a fresh instance after `_start` or a
@@ -572,6 +663,7 @@ impl Plugin {
     pub(crate) fn check_in(&mut self, keep_vars: bool) -> Result<()> {
         self.cancel = Arc::new(CancelState::default());
         self.timeout = self.options.timeout;
+        self.trace_metadata.clear();
         self.fuel_consumed = None;
         let template = self.compiled.template();
         let (config, log) = (template.config.clone(), template.log.clone());
@@ -632,6 +724,67 @@ impl Plugin {
     /// The fuel the last call used, when the plug-in has a fuel limit.
     pub fn fuel_consumed(&self) -> Option<u64> {
         self.fuel_consumed
+    }
+
+    /// What the last call did: its duration, outcome, bytes, memory, host
+    /// calls and HTTP requests (None before the first call).
+    ///
+    /// ```
+    /// use extism_host::PluginBuilder;
+    ///
+    /// # let wat = r#"(module
+    /// #     (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+    /// #     (import "extism:host/env" "input_length" (func $input_length (result i64)))
+    /// #     (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+    /// #     (memory (export "memory") 1)
+    /// #     (func (export "reflect") (result i32)
+    /// #         (call $output_set (call $input_offset) (call $input_length))
+    /// #         (i32.const 0)))"#;
+    /// let mut plugin = PluginBuilder::from_wasm(wat).build()?;
+    /// plugin.call_bytes("reflect", b"four")?;
+    /// let last = plugin.last_call().unwrap();
+    /// assert_eq!((last.input_bytes, last.output_bytes), (4, 4));
+    /// assert!(last.outcome.is_ok());
+    /// assert!(last.memory_pages >= 1);
+    /// assert_eq!(plugin.stats().calls, 1);
+    /// # Ok::<(), extism_host::Error>(())
+    /// ```
+    pub fn last_call(&self) -> Option<&CallStats> {
+        self.last_call.as_ref()
+    }
+
+    /// Every call's figures added up, since the plug-in was made (for an
+    /// instance from a [`Pool`](crate::Pool): since it was checked out; the
+    /// pool adds them to [`Pool::stats`](crate::Pool::stats) when it
+    /// comes back).
+    pub fn stats(&self) -> &PluginStats {
+        &self.stats
+    }
+
+    /// Attaches `metadata` to the trace of every call from now on, for
+    /// plug-ins built with [`PluginBuilder::with_observe`] (the Go SDK's
+    /// `TraceCtx.Metadata`): `http.url`, `http.status_code`... A pool's
+    /// next checkout starts without any.
+    pub fn set_trace_metadata<K, V>(&mut self, metadata: impl IntoIterator<Item = (K, V)>)
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.trace_metadata = metadata
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+    }
+
+    /// The metadata attached to traces.
+    pub fn trace_metadata(&self) -> &BTreeMap<String, String> {
+        &self.trace_metadata
+    }
+
+    /// Takes the figures added up so far, starting again from zero.
+    pub(crate) fn take_stats(&mut self) -> PluginStats {
+        self.last_call = None;
+        std::mem::take(&mut self.stats)
     }
 
     /// A handle that cancels this plug-in's running call from any thread.

@@ -42,6 +42,12 @@ pub(crate) struct StoreData {
     pub(crate) command_instances: u32,
     /// Targets of late-bound function imports (`late.rs`).
     pub(crate) late: Vec<Option<wasmtime::Func>>,
+    /// What instrumented modules reported since the last trace.
+    pub(crate) observe: Option<Box<crate::observe::Collector>>,
+    /// What the running call has done so far (`stats.rs`).
+    pub(crate) counters: crate::stats::CallCounters,
+    /// Time of async host functions, added when their futures end.
+    pub(crate) async_host_time: crate::stats::AsyncHostTime,
 }
 
 impl StoreData {
@@ -115,6 +121,12 @@ impl StoreData {
             async_call: false,
             command_instances: 0,
             late: Vec::new(),
+            observe: template
+                .observe
+                .clone()
+                .map(|setup| Box::new(crate::observe::Collector::new(setup))),
+            counters: crate::stats::CallCounters::default(),
+            async_host_time: crate::stats::AsyncHostTime::default(),
         }
     }
 

@@ -13,7 +13,7 @@ mod sync;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,7 @@ use self::handoff::{Grant, Handoff, Ticket};
 use crate::compiled::CompiledPlugin;
 use crate::error::{Error, Result};
 use crate::plugin::Plugin;
+use crate::stats::PluginStats;
 
 /// Options of a [`Pool`].
 #[derive(Debug, Clone)]
@@ -79,6 +80,7 @@ impl PoolBuilder {
                 handoff: Handoff::new(self.max_instances),
                 options: self,
                 metrics: Counters::default(),
+                stats: Mutex::default(),
             }),
         }
     }
@@ -120,6 +122,8 @@ struct PoolInner {
     options: PoolBuilder,
     handoff: Handoff<Box<Plugin>>,
     metrics: Counters,
+    /// The figures of every checkout that came back, added up.
+    stats: Mutex<PluginStats>,
 }
 
 #[derive(Default)]
@@ -230,6 +234,13 @@ impl Pool {
         }
     }
 
+    /// The figures of every call made on this pool's instances, added up
+    /// when each checkout comes back (calls on instances still checked out
+    /// are not in them yet).
+    pub fn stats(&self) -> PluginStats {
+        lock(&self.inner.stats).clone()
+    }
+
     fn timeout_error(&self, timeout: Duration) -> Error {
         self.inner.metrics.timeouts.fetch_add(1, Ordering::Relaxed);
         Error::PoolTimeout {
@@ -283,6 +294,10 @@ impl Pool {
     /// Gives an instance back, or retires it (which frees its place for a
     /// new one) once it served `max_calls_per_instance` calls.
     fn release(&self, mut plugin: Box<Plugin>) {
+        let stats = plugin.take_stats();
+        if stats.calls > 0 {
+            lock(&self.inner.stats).merge(&stats);
+        }
         let retire = self
             .inner
             .options
@@ -300,6 +315,11 @@ impl Pool {
             self.inner.handoff.release(Some(plugin));
         }
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Figures stay usable after a panic elsewhere.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The right to create one instance, granted by the handoff. Until it is
