@@ -77,6 +77,7 @@ fn allowed_host_gets_status_and_body() {
     let server = server();
     let mut plugin = plugin(kitchen().with_allowed_host("127.0.0.1"));
     assert_usable(&mut plugin, &server);
+    assert_eq!(plugin.last_call().unwrap().http_requests, 1);
     let requests = server.requests();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].method, "GET");
@@ -89,6 +90,8 @@ fn no_allowed_hosts_refuses_every_request() {
     let mut plugin = plugin(kitchen());
     let message = http_error(http_get(&mut plugin, &server.url("/hello")));
     assert!(message.contains("not allowed"), "{message}");
+    // Refused before anything was sent.
+    assert_eq!(plugin.last_call().unwrap().http_requests, 0);
     // An empty list is no host either.
     let mut manifest = kitchen();
     manifest.allowed_hosts = Some(Vec::new());

@@ -18,7 +18,7 @@ use extism_host::{
     CurrentPlugin, Error, HostError, HostFunction, Interruption, Manifest, Plugin, PluginBuilder,
     Pool, ValType, Wasm,
 };
-use support::{kitchen, plugin_wasm, Reply, Server};
+use support::{kitchen, plugin_wasm, rss, Reply, Server};
 
 /// What a correct run never comes near; only a lost interruption reaches it.
 const SANITY: Duration = Duration::from_secs(20);
@@ -573,12 +573,6 @@ fn fuel_plugins_share_one_engine() {
     assert!(a.fuel_consumed().is_some_and(|f| f > 0));
 }
 
-/// The resident set of this process, in bytes.
-fn rss() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
-    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
-    pages * 4096
-}
 
 const RSS_CHILD: &str = "EXTISM_HOST_RSS_CHILD";
 

@@ -5,6 +5,7 @@
 mod support;
 
 mod async_calls;
+mod call_stats;
 mod calls;
 mod context;
 mod diagnostics;
@@ -18,6 +19,7 @@ mod interruption;
 mod kernel;
 mod limits;
 mod manifest;
+mod observe;
 mod plugin_interface;
 mod pool;
 mod regressions;

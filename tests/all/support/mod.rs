@@ -10,6 +10,7 @@ mod wat;
 mod child;
 mod host_functions;
 mod http_server;
+mod memory;
 mod trace;
 
 use std::path::{Path, PathBuf};
@@ -18,9 +19,10 @@ use extism_host::{Error, Manifest, Wasm};
 
 pub use child::{run_alone, CHILD};
 pub use host_functions::{
-    echo_functions, kv_functions, log_level, reflect, EchoCalls, KvStore, LogCapture,
+    echo, echo_functions, kv_functions, log_level, reflect, EchoCalls, KvStore, LogCapture,
 };
 pub use http_server::{Reply, Server};
+pub use memory::{peak_rss, reset_peak, rss};
 pub use trace::Capture;
 
 /// The root of the repository (the root package's directory).
