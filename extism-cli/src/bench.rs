@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use extism_host::PluginStats;
+
 use crate::call::missing_function_hint;
 use crate::error::CliError;
 use crate::options::{InputArgs, PluginArgs};
@@ -156,8 +158,30 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, CliError> {
         if args.warmup == 1 { "" } else { "s" }
     );
     report.push_str(&Stats::new(&mut latencies).render());
+    report.push_str(&per_call(plugin.stats()));
     print!("{report}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// What an average call did, from the plug-in's figures (warm-up calls
+/// included).
+fn per_call(stats: &PluginStats) -> String {
+    let calls = stats.calls.max(1);
+    let fuel = if stats.fuel_consumed > 0 {
+        format!(", fuel {}", stats.fuel_consumed / calls)
+    } else {
+        String::new()
+    };
+    format!(
+        "per call: {:.1} host calls ({} in host functions), {:.1} HTTP requests, \
+         memory peak {} pages{fuel}; {} of {} calls failed\n",
+        stats.host_calls as f64 / calls as f64,
+        format_duration(stats.host_time / u32::try_from(calls).unwrap_or(u32::MAX)),
+        stats.http_requests as f64 / calls as f64,
+        stats.peak_memory_pages,
+        stats.failed_calls,
+        stats.calls,
+    )
 }
 
 fn progress_bar(stop: Stop, hidden: bool) -> ProgressBar {

@@ -3,8 +3,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use std::sync::{Arc, Mutex};
+
 use clap::Args;
-use extism_host::{Error, Plugin};
+use extism_host::observe::{Observe, Trace};
+use extism_host::{CallOutcome, Error, Plugin};
 
 use crate::error::{io, CliError};
 use crate::options::{InputArgs, PluginArgs};
@@ -22,7 +25,12 @@ Examples:
   extism-rs call count_vowels.wasm count_vowels -i 'Yellow' --config vowels=aeiouyAEIOUY
   extism-rs call fs.wasm write_file --wasi --allow-path /tmp/data:/data \\
       --input '{\"path\": \"/data/x.txt\", \"content\": \"hi\"}'
-  extism-rs call --manifest plugin.json count_vowels --stdin < input.txt")]
+  extism-rs call --manifest plugin.json count_vowels --stdin < input.txt
+  extism-rs call count_vowels.wasm count_vowels -i 'Hello' --trace stdout
+
+--trace prints each call's figures (time, outcome, bytes, memory pages, host calls, HTTP requests,
+fuel) to stderr, then the function tree of modules instrumented with the Observe SDK; --trace json
+prints one JSON object per call instead: {\"call\": {...}, \"trace\": {...} or null}.")]
 pub struct CallArgs {
     /// The plug-in: a wasm file, an http(s) URL, or with --manifest a JSON manifest
     #[arg(value_name = "WASM_OR_MANIFEST")]
@@ -38,6 +46,15 @@ pub struct CallArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub repeat: u64,
 
+    /// Print each call's figures and trace to stderr, as text or JSON
+    #[arg(long, value_name = "FORMAT")]
+    pub trace: Option<TraceFormat>,
+
+    /// With --trace, leave out instrumented calls shorter than this many
+    /// microseconds (what they held moves to their parent)
+    #[arg(long, value_name = "MICROSECONDS", default_value_t = 0, requires = "trace")]
+    pub trace_min_us: u64,
+
     #[command(flatten)]
     pub input: InputArgs,
 
@@ -45,13 +62,33 @@ pub struct CallArgs {
     pub plugin: PluginArgs,
 }
 
+/// How `--trace` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TraceFormat {
+    /// Figures on one line, then the function tree
+    Stdout,
+    /// One JSON object per call
+    Json,
+}
+
 /// Runs `call`.
 pub fn run(args: &CallArgs) -> Result<ExitCode, CliError> {
     let input = args.input.read()?;
-    let mut plugin = args.plugin.builder(&args.wasm)?.build()?;
+    let mut builder = args.plugin.builder(&args.wasm)?;
+    let traces = Traces::default();
+    if args.trace.is_some() {
+        let min = std::time::Duration::from_micros(args.trace_min_us);
+        builder = builder.with_observe(traces.observe().with_min_duration(min));
+    }
+    let mut plugin = builder.build()?;
     let stdout = std::io::stdout();
     for i in 1..=args.repeat {
-        let output = match plugin.call_bytes(&args.function, &input) {
+        // Copied out of the kernel, so that the figures can be read first.
+        let result = plugin.call_bytes(&args.function, &input).map(<[u8]>::to_vec);
+        if let Some(format) = args.trace {
+            report(&plugin, &traces, format);
+        }
+        let output = match result {
             Ok(output) => output,
             Err(error) => {
                 let context = (args.repeat > 1).then(|| format!("call {i} of {}", args.repeat));
@@ -65,7 +102,7 @@ pub fn run(args: &CallArgs) -> Result<ExitCode, CliError> {
         };
         let mut out = stdout.lock();
         let written = out
-            .write_all(output)
+            .write_all(&output)
             .and_then(|()| {
                 if args.repeat > 1 {
                     out.write_all(b"\n")
@@ -82,6 +119,65 @@ pub fn run(args: &CallArgs) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The traces an observed plug-in's calls made, until printed.
+#[derive(Clone, Default)]
+struct Traces(Arc<Mutex<Vec<Trace>>>);
+
+impl Traces {
+    fn observe(&self) -> Observe {
+        let traces = self.0.clone();
+        Observe::new()
+            .with_tracing(false)
+            .with_adapter(move |trace: &Trace| {
+                traces.lock().unwrap_or_else(|e| e.into_inner()).push(trace.clone())
+            })
+    }
+
+    fn take(&self) -> Vec<Trace> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Prints the last call's figures and trace to stderr.
+fn report(plugin: &Plugin, traces: &Traces, format: TraceFormat) {
+    let Some(stats) = plugin.last_call() else {
+        return;
+    };
+    let traces = traces.take();
+    let mut err = std::io::stderr().lock();
+    let _ = match format {
+        TraceFormat::Json => {
+            let line = serde_json::json!({ "call": stats, "trace": traces.first() });
+            writeln!(err, "{line}")
+        }
+        TraceFormat::Stdout => {
+            let outcome = match stats.outcome {
+                CallOutcome::Ok => "ok".to_string(),
+                CallOutcome::Failed { kind, exit_code } => format!("failed ({kind}, exit code {exit_code})"),
+            };
+            let fuel = stats
+                .fuel_consumed
+                .map_or_else(|| "not metered".to_string(), |f| f.to_string());
+            let tree: String = traces.iter().map(Trace::tree).collect();
+            writeln!(
+                err,
+                "call {}: {outcome} in {:?}; input {} B, output {} B; memory {} pages (peak {}); \
+                 {} host calls ({:?}); {} HTTP requests; fuel {fuel}",
+                stats.function,
+                stats.duration,
+                stats.input_bytes,
+                stats.output_bytes,
+                stats.memory_pages,
+                stats.peak_memory_pages,
+                stats.host_calls,
+                stats.host_time,
+                stats.http_requests,
+            )
+            .and_then(|()| err.write_all(tree.as_bytes()))
+        }
+    };
 }
 
 /// For a missing function, the functions the plug-in does export.

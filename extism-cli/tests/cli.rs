@@ -438,3 +438,95 @@ fn bench_prints_percentiles() {
     assert_eq!(out.status.code(), Some(42));
     assert!(stderr(&out).contains("custom failure code"));
 }
+
+#[test]
+fn call_trace_stdout_prints_figures_and_the_function_tree() {
+    let wasm = plugin_arg("wat/observe_nested.wasm");
+    let out = run(&["call", &wasm, "_start", "--wasi", "--trace", "stdout"]);
+    success(&out);
+    let text = stderr(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("call _start: ok in "), "{text}");
+    assert!(lines[0].contains("0 host calls"), "{text}");
+    // Durations vary; the tree's shape does not.
+    let shape: Vec<String> = lines[1..]
+        .iter()
+        .map(|l| l.split(" took ").next().unwrap_or(l).to_string())
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            "Call to _start",
+            "  Call to outer",
+            "    Call to work",
+            "      Call to hello::inner",
+            "        - Allocated 1 pages of memory in hello::inner",
+            "      Call to hello::inner",
+            "        - Allocated 1 pages of memory in hello::inner",
+        ],
+        "{text}"
+    );
+}
+
+#[test]
+fn call_trace_json_prints_one_object_per_call() {
+    let out = run(&[
+        "call",
+        &plugin_arg("count_vowels.rust.wasm"),
+        "count_vowels",
+        "-i",
+        "Hello",
+        "--loop",
+        "2",
+        "--trace",
+        "json",
+    ]);
+    success(&out);
+    let text = stderr(&out);
+    let objects: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(objects.len(), 2, "{text}");
+    let call = &objects[1]["call"];
+    assert_eq!(call["function"], "count_vowels");
+    assert_eq!(call["input_bytes"], 5);
+    assert_eq!(call["outcome"]["status"], "ok");
+    // Not instrumented: no trace.
+    assert!(objects[1]["trace"].is_null());
+
+    let out = run(&[
+        "call",
+        &plugin_arg("wat/observe_nested.wasm"),
+        "run",
+        "--trace",
+        "json",
+    ]);
+    let object: serde_json::Value = serde_json::from_str(stderr(&out).trim()).unwrap();
+    assert_eq!(object["trace"]["events"][0]["name"], "run");
+    assert_eq!(object["trace"]["instrumentation_version"], serde_json::json!([0, 4]));
+}
+
+#[test]
+fn bench_reports_per_call_figures() {
+    let out = run(&[
+        "bench",
+        &plugin_arg("count_vowels.rust.wasm"),
+        "count_vowels",
+        "-i",
+        "Hello",
+        "-n",
+        "20",
+        "--fuel",
+        "10000000",
+    ]);
+    let text = success(&out);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("per call: "))
+        .unwrap_or_else(|| panic!("no per-call line:\n{text}"));
+    assert!(line.contains("0.0 host calls"), "{line}");
+    assert!(line.contains("memory peak"), "{line}");
+    assert!(line.contains(", fuel "), "{line}");
+    assert!(line.contains("0 of 21 calls failed"), "{line}");
+}
