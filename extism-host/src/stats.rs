@@ -114,18 +114,7 @@ pub struct PluginStats {
 
 impl PluginStats {
     pub(crate) fn add(&mut self, call: &CallStats) {
-        self.calls += 1;
-        self.failed_calls += u64::from(!call.outcome.is_ok());
-        self.call_time = self.call_time.saturating_add(call.duration);
-        self.input_bytes = self.input_bytes.saturating_add(call.input_bytes);
-        self.output_bytes = self.output_bytes.saturating_add(call.output_bytes);
-        self.host_calls = self.host_calls.saturating_add(call.host_calls);
-        self.host_time = self.host_time.saturating_add(call.host_time);
-        self.http_requests = self.http_requests.saturating_add(call.http_requests);
-        self.fuel_consumed = self
-            .fuel_consumed
-            .saturating_add(call.fuel_consumed.unwrap_or(0));
-        self.peak_memory_pages = self.peak_memory_pages.max(call.peak_memory_pages);
+        self.merge(&PluginStats::from(call));
     }
 
     /// Adds `other`'s figures to these.
@@ -140,6 +129,24 @@ impl PluginStats {
         self.http_requests = self.http_requests.saturating_add(other.http_requests);
         self.fuel_consumed = self.fuel_consumed.saturating_add(other.fuel_consumed);
         self.peak_memory_pages = self.peak_memory_pages.max(other.peak_memory_pages);
+    }
+}
+
+impl From<&CallStats> for PluginStats {
+    /// One call's figures as a sum of one.
+    fn from(call: &CallStats) -> Self {
+        PluginStats {
+            calls: 1,
+            failed_calls: u64::from(!call.outcome.is_ok()),
+            call_time: call.duration,
+            input_bytes: call.input_bytes,
+            output_bytes: call.output_bytes,
+            host_calls: call.host_calls,
+            host_time: call.host_time,
+            http_requests: call.http_requests,
+            fuel_consumed: call.fuel_consumed.unwrap_or(0),
+            peak_memory_pages: call.peak_memory_pages,
+        }
     }
 }
 

@@ -143,6 +143,18 @@ fn index(id: &Id) -> usize {
     id.into_u64() as usize - 1
 }
 
+impl Seen {
+    /// The span something new belongs to: the one it names, else (when it
+    /// takes the context) the innermost entered one.
+    fn parent(&self, explicit: Option<&Id>, contextual: bool) -> Option<usize> {
+        match explicit {
+            Some(parent) => Some(index(parent)),
+            None if contextual => self.entered.last().copied(),
+            None => None,
+        }
+    }
+}
+
 impl Subscriber for Capture {
     fn enabled(&self, _: &Metadata<'_>) -> bool {
         true
@@ -152,13 +164,7 @@ impl Subscriber for Capture {
         let mut fields = String::new();
         attrs.record(&mut Fields(&mut fields));
         let mut seen = self.0.lock().expect("capture poisoned");
-        let parent = if let Some(parent) = attrs.parent() {
-            Some(index(parent))
-        } else if attrs.is_contextual() {
-            seen.entered.last().copied()
-        } else {
-            None
-        };
+        let parent = seen.parent(attrs.parent(), attrs.is_contextual());
         seen.spans.push(CapturedSpan {
             name: attrs.metadata().name().to_string(),
             target: attrs.metadata().target().to_string(),
@@ -183,13 +189,7 @@ impl Subscriber for Capture {
         let mut fields = String::new();
         event.record(&mut Fields(&mut fields));
         let mut seen = self.0.lock().expect("capture poisoned");
-        let parent = if let Some(parent) = event.parent() {
-            Some(index(parent))
-        } else if event.is_contextual() {
-            seen.entered.last().copied()
-        } else {
-            None
-        };
+        let parent = seen.parent(event.parent(), event.is_contextual());
         seen.events.push(Captured {
             target: event.metadata().target().to_string(),
             level: *event.metadata().level(),
