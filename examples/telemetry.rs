@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "figures: {} took {:?}, {} host calls ({:?} in them), {} -> {} bytes, {} memory pages",
         last.function,
-        last.duration,
+        last.duration.unwrap_or_default(),
         last.host_calls,
         last.host_time,
         last.input_bytes,
@@ -60,9 +60,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let observe = Observe::new()
         .with_min_duration(Duration::ZERO)
         .with_adapter(StdoutAdapter::new());
-    let mut nested = PluginBuilder::new(Manifest::new([Wasm::file(wasm("wat/observe_nested.wasm"))]))
-        .with_observe(observe)
-        .build()?;
+    let mut nested =
+        PluginBuilder::new(Manifest::new([Wasm::file(wasm("wat/observe_nested.wasm"))]))
+            .with_observe(observe)
+            .build()?;
     nested.set_trace_metadata([("http.url", "https://example.com/run")]);
     nested.call_bytes("run", b"")?;
 

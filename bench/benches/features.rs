@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use extism_bench::{input_of, ours, plugin_bytes, reference};
-use extism_host::{Engine, Manifest, PluginBuilder, PoolingAllocator, PoolBuilder, Wasm};
+use extism_host::{Engine, Manifest, PluginBuilder, Pool, PoolingAllocator, Wasm};
 
 /// `echo` written with `#[host_fn]`, one copy (the encoding of the result).
 mod echo_borrowed {
@@ -33,13 +33,17 @@ mod echo_owned {
 
 fn pooling_engine(max_plugins: u32) -> Engine {
     Engine::builder()
-        .with_pooling_allocator(PoolingAllocator { max_plugins, max_memory_bytes: 4 << 20 })
+        .with_pooling_allocator(PoolingAllocator {
+            max_plugins,
+            max_memory_bytes: 4 << 20,
+        })
         .build()
         .expect("pooling engine")
 }
 
 fn reflect_compiled(engine: Option<Engine>) -> extism_host::CompiledPlugin {
-    let mut b = PluginBuilder::from_wasm(plugin_bytes("reflect.rust.wasm")).with_function(ours::echo_typed());
+    let mut b = PluginBuilder::from_wasm(plugin_bytes("reflect.rust.wasm"))
+        .with_function(ours::echo_typed());
     if let Some(e) = engine {
         b = b.with_engine(e);
     }
@@ -92,12 +96,24 @@ fn instance_pooling(c: &mut Criterion) {
         black_box(p.call::<&[u8], &[u8]>("noop", b"").unwrap());
         p
     };
-    g.bench_function(BenchmarkId::new("ours", "create+call"), |b| b.iter_custom(|n| timed_create(n, new_default)));
-    g.bench_function(BenchmarkId::new("ours_pooling", "create+call"), |b| b.iter_custom(|n| timed_create(n, new_pooled)));
-    g.bench_function(BenchmarkId::new("reference", "create+call"), |b| b.iter_custom(|n| timed_create(n, new_ref)));
-    g.bench_function(BenchmarkId::new("ours", "drop"), |b| b.iter_custom(|n| timed_drop(n, new_default)));
-    g.bench_function(BenchmarkId::new("ours_pooling", "drop"), |b| b.iter_custom(|n| timed_drop(n, new_pooled)));
-    g.bench_function(BenchmarkId::new("reference", "drop"), |b| b.iter_custom(|n| timed_drop(n, new_ref)));
+    g.bench_function(BenchmarkId::new("ours", "create+call"), |b| {
+        b.iter_custom(|n| timed_create(n, new_default))
+    });
+    g.bench_function(BenchmarkId::new("ours_pooling", "create+call"), |b| {
+        b.iter_custom(|n| timed_create(n, new_pooled))
+    });
+    g.bench_function(BenchmarkId::new("reference", "create+call"), |b| {
+        b.iter_custom(|n| timed_create(n, new_ref))
+    });
+    g.bench_function(BenchmarkId::new("ours", "drop"), |b| {
+        b.iter_custom(|n| timed_drop(n, new_default))
+    });
+    g.bench_function(BenchmarkId::new("ours_pooling", "drop"), |b| {
+        b.iter_custom(|n| timed_drop(n, new_pooled))
+    });
+    g.bench_function(BenchmarkId::new("reference", "drop"), |b| {
+        b.iter_custom(|n| timed_drop(n, new_ref))
+    });
     g.finish();
 }
 
@@ -128,7 +144,9 @@ fn threaded(iters: u64, threads: u64, call: &(dyn Fn() + Sync)) -> Duration {
 fn pool_calls(c: &mut Criterion) {
     let mut g = c.benchmark_group("8_pool_reflect_1KiB");
     let input = input_of(1024);
-    let pool = Pool::builder().with_max_instances(2).build(reflect_compiled(None));
+    let pool = Pool::builder()
+        .with_max_instances(2)
+        .build(reflect_compiled(None));
     let rpool = extism::PoolBuilder::new()
         .with_max_instances(2)
         .build(|| Ok(reference::reflect_plugin()));
@@ -148,8 +166,12 @@ fn pool_calls(c: &mut Criterion) {
     threaded(4, 2, &ref_call);
     for threads in [1u64, 2] {
         let label = format!("{threads}thread");
-        g.bench_function(BenchmarkId::new("ours", &label), |b| b.iter_custom(|n| threaded(n, threads, &ours_call)));
-        g.bench_function(BenchmarkId::new("reference", &label), |b| b.iter_custom(|n| threaded(n, threads, &ref_call)));
+        g.bench_function(BenchmarkId::new("ours", &label), |b| {
+            b.iter_custom(|n| threaded(n, threads, &ours_call))
+        });
+        g.bench_function(BenchmarkId::new("reference", &label), |b| {
+            b.iter_custom(|n| threaded(n, threads, &ref_call))
+        });
     }
     g.finish();
 }
@@ -171,7 +193,10 @@ fn host_fn_macro(c: &mut Criterion) {
     let n = 1000u32;
     let input = n.to_string();
     for p in [&mut wrap, &mut borrowed, &mut owned] {
-        assert_eq!(p.call_bytes("host_roundtrip", input.as_bytes()).unwrap(), input.as_bytes());
+        assert_eq!(
+            p.call_bytes("host_roundtrip", input.as_bytes()).unwrap(),
+            input.as_bytes()
+        );
     }
     macro_rules! per_trip {
         ($id:expr, $p:expr, $call:expr) => {
@@ -186,10 +211,26 @@ fn host_fn_macro(c: &mut Criterion) {
             });
         };
     }
-    per_trip!("ours", wrap, |p: &mut extism_host::Plugin| p.call_bytes("host_roundtrip", input.as_bytes()).unwrap().len());
-    per_trip!("ours_host_fn", borrowed, |p: &mut extism_host::Plugin| p.call_bytes("host_roundtrip", input.as_bytes()).unwrap().len());
-    per_trip!("ours_host_fn_owned", owned, |p: &mut extism_host::Plugin| p.call_bytes("host_roundtrip", input.as_bytes()).unwrap().len());
-    per_trip!("reference", r, |p: &mut extism::Plugin| p.call::<&str, &str>("host_roundtrip", &input).unwrap().len());
+    per_trip!("ours", wrap, |p: &mut extism_host::Plugin| p
+        .call_bytes("host_roundtrip", input.as_bytes())
+        .unwrap()
+        .len());
+    per_trip!("ours_host_fn", borrowed, |p: &mut extism_host::Plugin| p
+        .call_bytes("host_roundtrip", input.as_bytes())
+        .unwrap()
+        .len());
+    per_trip!(
+        "ours_host_fn_owned",
+        owned,
+        |p: &mut extism_host::Plugin| p
+            .call_bytes("host_roundtrip", input.as_bytes())
+            .unwrap()
+            .len()
+    );
+    per_trip!("reference", r, |p: &mut extism::Plugin| p
+        .call::<&str, &str>("host_roundtrip", &input)
+        .unwrap()
+        .len());
     g.finish();
 }
 
@@ -212,9 +253,10 @@ fn typed_call(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("ours_typed_string", "reflect 1KiB"), |b| {
         b.iter(|| black_box(p.call::<&str, String>("reflect", &text).unwrap().len()))
     });
-    g.bench_function(BenchmarkId::new("reference_typed_string", "reflect 1KiB"), |b| {
-        b.iter(|| black_box(r.call::<&str, String>("reflect", &text).unwrap().len()))
-    });
+    g.bench_function(
+        BenchmarkId::new("reference_typed_string", "reflect 1KiB"),
+        |b| b.iter(|| black_box(r.call::<&str, String>("reflect", &text).unwrap().len())),
+    );
     g.bench_function(BenchmarkId::new("ours", "noop"), |b| {
         b.iter(|| black_box(p.call_bytes("noop", b"").unwrap().len()))
     });
@@ -243,10 +285,22 @@ fn limits(c: &mut Criterion) {
             _ => m,
         }
     };
-    let mut none = PluginBuilder::new(ours_manifest(0)).with_function(ours::echo_typed()).build().unwrap();
-    let mut lim = PluginBuilder::new(ours_manifest(1)).with_function(ours::echo_typed()).build().unwrap();
-    let mut tmo = PluginBuilder::new(ours_manifest(2)).with_function(ours::echo_typed()).build().unwrap();
-    let mut mp = PluginBuilder::new(ours_manifest(3)).with_function(ours::echo_typed()).build().unwrap();
+    let mut none = PluginBuilder::new(ours_manifest(0))
+        .with_function(ours::echo_typed())
+        .build()
+        .unwrap();
+    let mut lim = PluginBuilder::new(ours_manifest(1))
+        .with_function(ours::echo_typed())
+        .build()
+        .unwrap();
+    let mut tmo = PluginBuilder::new(ours_manifest(2))
+        .with_function(ours::echo_typed())
+        .build()
+        .unwrap();
+    let mut mp = PluginBuilder::new(ours_manifest(3))
+        .with_function(ours::echo_typed())
+        .build()
+        .unwrap();
     let fuel_engine = Engine::builder().with_fuel(true).build().unwrap();
     let mut fuel = PluginBuilder::new(ours_manifest(0))
         .with_engine(fuel_engine)
@@ -265,30 +319,84 @@ fn limits(c: &mut Criterion) {
     };
     let ref_plugin = |limits: u8| {
         extism::PluginBuilder::new(ref_manifest(limits))
-            .with_function("echo", [extism::PTR], [extism::PTR], extism::UserData::new(()), reference::echo_fn)
+            .with_function(
+                "echo",
+                [extism::PTR],
+                [extism::PTR],
+                extism::UserData::new(()),
+                reference::echo_fn,
+            )
             .build()
             .unwrap()
     };
-    let mut rnone = extism::PluginBuilder::new(ref_manifest(0)).with_function("echo", [extism::PTR], [extism::PTR], extism::UserData::new(()), reference::echo_fn).build().unwrap();
-    let mut rlim = extism::PluginBuilder::new(ref_manifest(1)).with_function("echo", [extism::PTR], [extism::PTR], extism::UserData::new(()), reference::echo_fn).build().unwrap();
-    let mut rfuel = extism::PluginBuilder::new(ref_manifest(0)).with_fuel_limit(1 << 40).with_function("echo", [extism::PTR], [extism::PTR], extism::UserData::new(()), reference::echo_fn).build().unwrap();
+    let mut rnone = extism::PluginBuilder::new(ref_manifest(0))
+        .with_function(
+            "echo",
+            [extism::PTR],
+            [extism::PTR],
+            extism::UserData::new(()),
+            reference::echo_fn,
+        )
+        .build()
+        .unwrap();
+    let mut rlim = extism::PluginBuilder::new(ref_manifest(1))
+        .with_function(
+            "echo",
+            [extism::PTR],
+            [extism::PTR],
+            extism::UserData::new(()),
+            reference::echo_fn,
+        )
+        .build()
+        .unwrap();
+    let mut rfuel = extism::PluginBuilder::new(ref_manifest(0))
+        .with_fuel_limit(1 << 40)
+        .with_function(
+            "echo",
+            [extism::PTR],
+            [extism::PTR],
+            extism::UserData::new(()),
+            reference::echo_fn,
+        )
+        .build()
+        .unwrap();
     let mut rtmo = ref_plugin(2);
     let mut rmp = ref_plugin(3);
     let input = input_of(64 << 10);
     for (label, inp) in [("noop", &b""[..]), ("reflect 64KiB", &input[..])] {
         let export = if label == "noop" { "noop" } else { "reflect" };
-        g.bench_function(BenchmarkId::new("ours", label), |b| b.iter(|| black_box(none.call_bytes(export, inp).unwrap().len())));
-        g.bench_function(BenchmarkId::new("ours_limits", label), |b| b.iter(|| black_box(lim.call_bytes(export, inp).unwrap().len())));
+        g.bench_function(BenchmarkId::new("ours", label), |b| {
+            b.iter(|| black_box(none.call_bytes(export, inp).unwrap().len()))
+        });
+        g.bench_function(BenchmarkId::new("ours_limits", label), |b| {
+            b.iter(|| black_box(lim.call_bytes(export, inp).unwrap().len()))
+        });
         if label == "noop" {
-            g.bench_function(BenchmarkId::new("ours_timeout", label), |b| b.iter(|| black_box(tmo.call_bytes(export, inp).unwrap().len())));
-            g.bench_function(BenchmarkId::new("ours_max_pages", label), |b| b.iter(|| black_box(mp.call_bytes(export, inp).unwrap().len())));
-            g.bench_function(BenchmarkId::new("reference_timeout", label), |b| b.iter(|| black_box(rtmo.call::<&[u8], &[u8]>(export, inp).unwrap().len())));
-            g.bench_function(BenchmarkId::new("reference_max_pages", label), |b| b.iter(|| black_box(rmp.call::<&[u8], &[u8]>(export, inp).unwrap().len())));
+            g.bench_function(BenchmarkId::new("ours_timeout", label), |b| {
+                b.iter(|| black_box(tmo.call_bytes(export, inp).unwrap().len()))
+            });
+            g.bench_function(BenchmarkId::new("ours_max_pages", label), |b| {
+                b.iter(|| black_box(mp.call_bytes(export, inp).unwrap().len()))
+            });
+            g.bench_function(BenchmarkId::new("reference_timeout", label), |b| {
+                b.iter(|| black_box(rtmo.call::<&[u8], &[u8]>(export, inp).unwrap().len()))
+            });
+            g.bench_function(BenchmarkId::new("reference_max_pages", label), |b| {
+                b.iter(|| black_box(rmp.call::<&[u8], &[u8]>(export, inp).unwrap().len()))
+            });
         }
-        g.bench_function(BenchmarkId::new("ours_fuel", label), |b| b.iter(|| black_box(fuel.call_bytes(export, inp).unwrap().len())));
-        g.bench_function(BenchmarkId::new("reference", label), |b| b.iter(|| black_box(rnone.call::<&[u8], &[u8]>(export, inp).unwrap().len())));
-        g.bench_function(BenchmarkId::new("reference_limits", label), |b| b.iter(|| black_box(rlim.call::<&[u8], &[u8]>(export, inp).unwrap().len())));
-        g.bench_function(BenchmarkId::new("reference_fuel", label), |b| b.iter(|| black_box(rfuel.call::<&[u8], &[u8]>(export, inp).unwrap().len())));
+        g.bench_function(BenchmarkId::new("ours_fuel", label), |b| {
+            b.iter(|| black_box(fuel.call_bytes(export, inp).unwrap().len()))
+        });
+        g.bench_function(BenchmarkId::new("reference", label), |b| {
+            b.iter(|| black_box(rnone.call::<&[u8], &[u8]>(export, inp).unwrap().len()))
+        });
+        g.bench_function(BenchmarkId::new("reference_limits", label), |b| {
+            b.iter(|| black_box(rlim.call::<&[u8], &[u8]>(export, inp).unwrap().len()))
+        });
+        g.bench_function(BenchmarkId::new("reference_fuel", label), |b| {
+            b.iter(|| black_box(rfuel.call::<&[u8], &[u8]>(export, inp).unwrap().len()))
+        });
     }
     g.finish();
 }

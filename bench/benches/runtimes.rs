@@ -7,9 +7,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{
-    criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
+    criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 use extism_bench::{bump, floor, input_of, ours, plugin_bytes, reference, BUMP_LOOP_N};
-
 
 /// 1. Cold plug-in creation from bytes in memory.
 fn cold_create(c: &mut Criterion) {
@@ -18,7 +18,11 @@ fn cold_create(c: &mut Criterion) {
     g.sampling_mode(SamplingMode::Flat);
     g.bench_function("ours", |b| {
         // Warm the shared default engine (kernel compiled once per engine).
-        drop(extism_host::PluginBuilder::from_wasm(bytes.clone()).build().unwrap());
+        drop(
+            extism_host::PluginBuilder::from_wasm(bytes.clone())
+                .build()
+                .unwrap(),
+        );
         b.iter_with_large_drop(|| {
             extism_host::PluginBuilder::from_wasm(bytes.clone())
                 .build()
@@ -73,18 +77,15 @@ fn reflect(c: &mut Criterion) {
         let input = input_of(len);
         g.throughput(Throughput::Bytes(len as u64));
         assert_eq!(p.call_bytes("reflect", &input).unwrap(), &input[..]);
-        assert_eq!(r.call::<&[u8], &[u8]>("reflect", &input).unwrap(), &input[..]);
+        assert_eq!(
+            r.call::<&[u8], &[u8]>("reflect", &input).unwrap(),
+            &input[..]
+        );
         g.bench_function(BenchmarkId::new("ours", label), |b| {
             b.iter(|| black_box(p.call_bytes("reflect", &input).unwrap().len()))
         });
         g.bench_function(BenchmarkId::new("reference", label), |b| {
-            b.iter(|| {
-                black_box(
-                    r.call::<&[u8], &[u8]>("reflect", &input)
-                        .unwrap()
-                        .len(),
-                )
-            })
+            b.iter(|| black_box(r.call::<&[u8], &[u8]>("reflect", &input).unwrap().len()))
         });
         g.bench_function(BenchmarkId::new("floor", label), |b| {
             b.iter(|| black_box(run.reflect(&input)))
@@ -103,15 +104,30 @@ fn host_roundtrip(c: &mut Criterion) {
     let mut r = reference::reflect_plugin();
     for n in [10u32, 1000] {
         let input = n.to_string();
-        assert_eq!(typed.call_bytes("host_roundtrip", input.as_bytes()).unwrap(), input.as_bytes());
-        assert_eq!(raw.call_bytes("host_roundtrip", input.as_bytes()).unwrap(), input.as_bytes());
-        assert_eq!(r.call::<&str, &str>("host_roundtrip", &input).unwrap(), input);
+        assert_eq!(
+            typed
+                .call_bytes("host_roundtrip", input.as_bytes())
+                .unwrap(),
+            input.as_bytes()
+        );
+        assert_eq!(
+            raw.call_bytes("host_roundtrip", input.as_bytes()).unwrap(),
+            input.as_bytes()
+        );
+        assert_eq!(
+            r.call::<&str, &str>("host_roundtrip", &input).unwrap(),
+            input
+        );
         let per_trip = |elapsed: Duration| elapsed / n;
         g.bench_function(BenchmarkId::new("ours", format!("N={n}")), |b| {
             b.iter_custom(|iters| {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    black_box(typed.call_bytes("host_roundtrip", input.as_bytes()).unwrap());
+                    black_box(
+                        typed
+                            .call_bytes("host_roundtrip", input.as_bytes())
+                            .unwrap(),
+                    );
                 }
                 per_trip(start.elapsed())
             })
@@ -178,7 +194,10 @@ fn bare_host_call(c: &mut Criterion) {
     });
     let fl = floor::Floor::new();
     let mut run = floor::Running::new(&fl);
-    assert_eq!(run.host_loop.call(&mut run.store, n as i32).unwrap(), n as i64);
+    assert_eq!(
+        run.host_loop.call(&mut run.store, n as i32).unwrap(),
+        n as i64
+    );
     g.bench_function("floor", |b| {
         b.iter_custom(|iters| {
             let start = Instant::now();
@@ -216,9 +235,15 @@ fn instance(c: &mut Criterion) {
         black_box(run.noop.call(&mut run.store, ()).unwrap());
         run
     };
-    g.bench_function(BenchmarkId::new("ours", "create+call"), |b| b.iter_with_large_drop(ours_new));
-    g.bench_function(BenchmarkId::new("reference", "create+call"), |b| b.iter_with_large_drop(ref_new));
-    g.bench_function(BenchmarkId::new("floor", "create+call"), |b| b.iter_with_large_drop(floor_new));
+    g.bench_function(BenchmarkId::new("ours", "create+call"), |b| {
+        b.iter_with_large_drop(ours_new)
+    });
+    g.bench_function(BenchmarkId::new("reference", "create+call"), |b| {
+        b.iter_with_large_drop(ref_new)
+    });
+    g.bench_function(BenchmarkId::new("floor", "create+call"), |b| {
+        b.iter_with_large_drop(floor_new)
+    });
     g.bench_function(BenchmarkId::new("ours", "drop"), |b| {
         b.iter_batched(ours_new, drop, BatchSize::SmallInput)
     });

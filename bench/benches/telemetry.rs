@@ -19,10 +19,7 @@ use extism_host::{Manifest, PluginBuilder, Wasm};
 use tracing_subscriber::layer::SubscriberExt;
 
 fn subscriber() -> impl tracing::Subscriber + Send + Sync {
-    tracing_subscriber::registry().with(
-        tracing_subscriber::fmt::layer()
-            .with_writer(std::io::sink),
-    )
+    tracing_subscriber::registry().with(tracing_subscriber::fmt::layer().with_writer(std::io::sink))
 }
 
 fn calls(c: &mut Criterion) {
@@ -50,10 +47,14 @@ fn calls(c: &mut Criterion) {
     let n = 10u32;
     let input = n.to_string();
     let per_trip = |elapsed: Duration| elapsed / n;
-    let mut trips = |plugin: &mut extism_host::Plugin, iters: u64| {
+    let trips = |plugin: &mut extism_host::Plugin, iters: u64| {
         let start = Instant::now();
         for _ in 0..iters {
-            black_box(plugin.call_bytes("host_roundtrip", input.as_bytes()).unwrap());
+            black_box(
+                plugin
+                    .call_bytes("host_roundtrip", input.as_bytes())
+                    .unwrap(),
+            );
         }
         per_trip(start.elapsed())
     };
@@ -62,9 +63,10 @@ fn calls(c: &mut Criterion) {
     });
     {
         let _guard = tracing::subscriber::set_default(subscriber());
-        g.bench_function(BenchmarkId::new("ours_subscriber", "host_roundtrip N=10"), |b| {
-            b.iter_custom(|iters| trips(&mut p, iters))
-        });
+        g.bench_function(
+            BenchmarkId::new("ours_subscriber", "host_roundtrip N=10"),
+            |b| b.iter_custom(|iters| trips(&mut p, iters)),
+        );
     }
     g.bench_function(BenchmarkId::new("reference", "host_roundtrip N=10"), |b| {
         b.iter_custom(|iters| {
@@ -116,7 +118,9 @@ fn observed(c: &mut Criterion) {
     linker
         .func_wrap("dylibso:observe/api", "span-enter", |_: i32, _: i32| {})
         .unwrap();
-    linker.func_wrap("dylibso:observe/api", "span-exit", || {}).unwrap();
+    linker
+        .func_wrap("dylibso:observe/api", "span-exit", || {})
+        .unwrap();
     let pre = linker.instantiate_pre(&module).unwrap();
     g.bench_function(BenchmarkId::new("floor", "nested run"), |b| {
         b.iter_custom(|iters| {
@@ -126,7 +130,9 @@ fn observed(c: &mut Criterion) {
                 let batch = left.min(1000);
                 let mut store = wasmtime::Store::new(&engine, ());
                 let instance = pre.instantiate(&mut store).unwrap();
-                let run = instance.get_typed_func::<(), i32>(&mut store, "run").unwrap();
+                let run = instance
+                    .get_typed_func::<(), i32>(&mut store, "run")
+                    .unwrap();
                 let start = Instant::now();
                 for _ in 0..batch {
                     black_box(run.call(&mut store, ()).unwrap());

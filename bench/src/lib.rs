@@ -139,7 +139,9 @@ pub mod floor {
     pub fn linker(engine: &Engine) -> Linker<()> {
         let mut linker = Linker::new(engine);
         linker
-            .func_wrap("host", "echo", |_caller: Caller<'_, ()>, x: i64| x.wrapping_add(1))
+            .func_wrap("host", "echo", |_caller: Caller<'_, ()>, x: i64| {
+                x.wrapping_add(1)
+            })
             .unwrap();
         linker
     }
@@ -149,7 +151,11 @@ pub mod floor {
             let engine = Engine::default();
             let module = Module::new(&engine, WAT).unwrap();
             let pre = linker(&engine).instantiate_pre(&module).unwrap();
-            Floor { engine, module, pre }
+            Floor {
+                engine,
+                module,
+                pre,
+            }
         }
 
         pub fn instance(&self) -> (Store<()>, Instance) {

@@ -158,7 +158,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, CliError> {
         if args.warmup == 1 { "" } else { "s" }
     );
     report.push_str(&Stats::new(&mut latencies).render());
-    report.push_str(&per_call(plugin.stats()));
+    report.push_str(&per_call(&plugin.stats()));
     print!("{report}");
     Ok(ExitCode::SUCCESS)
 }

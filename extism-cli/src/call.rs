@@ -52,7 +52,12 @@ pub struct CallArgs {
 
     /// With --trace, leave out instrumented calls shorter than this many
     /// microseconds (what they held moves to their parent)
-    #[arg(long, value_name = "MICROSECONDS", default_value_t = 0, requires = "trace")]
+    #[arg(
+        long,
+        value_name = "MICROSECONDS",
+        default_value_t = 0,
+        requires = "trace"
+    )]
     pub trace_min_us: u64,
 
     #[command(flatten)]
@@ -78,13 +83,17 @@ pub fn run(args: &CallArgs) -> Result<ExitCode, CliError> {
     let traces = Traces::default();
     if args.trace.is_some() {
         let min = std::time::Duration::from_micros(args.trace_min_us);
-        builder = builder.with_observe(traces.observe().with_min_duration(min));
+        builder = builder
+            .with_observe(traces.observe().with_min_duration(min))
+            .with_call_timing(true);
     }
     let mut plugin = builder.build()?;
     let stdout = std::io::stdout();
     for i in 1..=args.repeat {
         // Copied out of the kernel, so that the figures can be read first.
-        let result = plugin.call_bytes(&args.function, &input).map(<[u8]>::to_vec);
+        let result = plugin
+            .call_bytes(&args.function, &input)
+            .map(<[u8]>::to_vec);
         if let Some(format) = args.trace {
             report(&plugin, &traces, format);
         }
@@ -131,7 +140,10 @@ impl Traces {
         Observe::new()
             .with_tracing(false)
             .with_adapter(move |trace: &Trace| {
-                traces.lock().unwrap_or_else(|e| e.into_inner()).push(trace.clone())
+                traces
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(trace.clone())
             })
     }
 
@@ -155,7 +167,9 @@ fn report(plugin: &Plugin, traces: &Traces, format: TraceFormat) {
         TraceFormat::Stdout => {
             let outcome = match stats.outcome {
                 CallOutcome::Ok => "ok".to_string(),
-                CallOutcome::Failed { kind, exit_code } => format!("failed ({kind}, exit code {exit_code})"),
+                CallOutcome::Failed { kind, exit_code } => {
+                    format!("failed ({kind}, exit code {exit_code})")
+                }
             };
             let fuel = stats
                 .fuel_consumed
@@ -163,10 +177,12 @@ fn report(plugin: &Plugin, traces: &Traces, format: TraceFormat) {
             let tree: String = traces.iter().map(Trace::tree).collect();
             writeln!(
                 err,
-                "call {}: {outcome} in {:?}; input {} B, output {} B; memory {} pages (peak {}); \
+                "call {}: {outcome} in {}; input {} B, output {} B; memory {} pages (peak {}); \
                  {} host calls ({:?}); {} HTTP requests; fuel {fuel}",
                 stats.function,
-                stats.duration,
+                stats
+                    .duration
+                    .map_or_else(|| "(not timed)".to_string(), |d| format!("{d:?}")),
                 stats.input_bytes,
                 stats.output_bytes,
                 stats.memory_pages,

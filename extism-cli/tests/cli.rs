@@ -504,7 +504,10 @@ fn call_trace_json_prints_one_object_per_call() {
     ]);
     let object: serde_json::Value = serde_json::from_str(stderr(&out).trim()).unwrap();
     assert_eq!(object["trace"]["events"][0]["name"], "run");
-    assert_eq!(object["trace"]["instrumentation_version"], serde_json::json!([0, 4]));
+    assert_eq!(
+        object["trace"]["instrumentation_version"],
+        serde_json::json!([0, 4])
+    );
 }
 
 #[test]

@@ -23,6 +23,9 @@ use crate::timer::{self, TimerEntry};
 /// A call (or an instantiation) in progress.
 pub(crate) struct ActiveCall {
     cancel: Arc<CancelState>,
+    /// When the call began, if it is timed (or has a deadline, which needs
+    /// the clock anyway).
+    started: Option<Instant>,
     deadline: Option<Instant>,
     timeout: Option<Duration>,
     asyncness: bool,
@@ -44,6 +47,8 @@ pub(crate) struct CallReport {
     pub(crate) counters: CallCounters,
     /// Bytes of the store's memories at the end, and the most during the call.
     pub(crate) memory: (u64, u64),
+    /// How long the call took, when it was timed.
+    pub(crate) duration: Option<Duration>,
 }
 
 /// What every call of a plug-in runs under, fixed when it is built; a
@@ -58,6 +63,8 @@ pub(crate) struct CallOptions {
     pub(crate) asyncness: bool,
     /// A trapped call gives the next one a fresh instance.
     pub(crate) recycle_after_trap: bool,
+    /// Every call's duration is measured, subscriber or not.
+    pub(crate) timing: bool,
 }
 
 /// What an [`ActiveCall`] needs to know about the instance.
@@ -70,21 +77,32 @@ pub(crate) struct CallLimits<'a> {
 }
 
 impl ActiveCall {
-    /// Starts a call on the instance whose cancel state is `cancel`.
+    /// Starts a call on the instance whose cancel state is `cancel`;
+    /// `timed`: its duration is wanted.
     ///
     /// # Errors
     /// When the timer threads the call's deadline needs cannot be started.
-    pub(crate) fn begin(cancel: Arc<CancelState>, limits: CallLimits<'_>) -> Result<Self> {
+    pub(crate) fn begin(
+        cancel: Arc<CancelState>,
+        limits: CallLimits<'_>,
+        timed: bool,
+    ) -> Result<Self> {
         let timer_error = |e: timer::TimerUnavailable| Error::Runtime {
             plugin: limits.plugin.to_string(),
             message: e.to_string(),
         };
-        let deadline = limits.timeout.and_then(timer::deadline_after);
+        // One clock read serves the deadline and the duration.
+        let started = (timed || limits.timeout.is_some()).then(Instant::now);
+        let deadline = limits
+            .timeout
+            .zip(started)
+            .and_then(|(timeout, started)| started.checked_add(timeout));
         // Marked running before the deadline is scheduled, so that a cancel
         // from now on is seen by every later phase.
         cancel.begin_call();
         let mut call = ActiveCall {
             cancel,
+            started,
             deadline,
             timeout: limits.timeout,
             asyncness: limits.asyncness,
@@ -125,6 +143,11 @@ impl ActiveCall {
             cancel: self.cancel.clone(),
             fired: None,
         }
+    }
+
+    /// How long the call has run, when it is timed.
+    pub(crate) fn elapsed(&self) -> Option<Duration> {
+        self.started.map(|s| s.elapsed())
     }
 
     /// The configured time limit (for error messages).
@@ -176,9 +199,12 @@ impl ActiveCall {
             .and_then(|fuel| store.get_fuel().ok().map(|left| fuel.saturating_sub(left)));
         let data = store.data_mut();
         let mut counters = std::mem::take(&mut data.counters);
-        counters.host_nanos = counters
-            .host_nanos
-            .saturating_add(data.async_host_time.take());
+        if self.asyncness {
+            // Only async calls run async host functions.
+            counters.host_nanos = counters
+                .host_nanos
+                .saturating_add(data.async_host_time.take());
+        }
         let memory = data.limiter.memory();
         data.context = None;
         data.async_call = false;
@@ -186,13 +212,18 @@ impl ActiveCall {
         let mut fired = data.interrupt.fired.take();
         data.interrupt.deadline = None;
         let cancelled = self.cancel.end_call();
+        let now = self.started.map(|_| Instant::now());
+        let duration = self
+            .started
+            .zip(now)
+            .map(|(s, n)| n.saturating_duration_since(s));
         if fired.is_none() {
             // One rule for every way a call can end: a cancel that was
             // accepted fails the call, and so does a deadline that passed,
             // also while a host function ignored it.
             fired = if cancelled {
                 Some(Interruption::Cancelled)
-            } else if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            } else if self.deadline.zip(now).is_some_and(|(d, now)| now >= d) {
                 Some(Interruption::Timeout)
             } else {
                 None
@@ -203,6 +234,7 @@ impl ActiveCall {
             fuel_consumed,
             counters,
             memory,
+            duration,
         }
     }
 }

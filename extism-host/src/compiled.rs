@@ -172,7 +172,11 @@ impl CompiledPlugin {
 
     pub(crate) fn instantiate_with(&self, states: Vec<StateInit>) -> Result<Plugin> {
         let cancel = Arc::new(CancelState::default());
-        let call = ActiveCall::begin(cancel.clone(), self.call_limits(self.inner.calls.timeout))?;
+        let call = ActiveCall::begin(
+            cancel.clone(),
+            self.call_limits(self.inner.calls.timeout),
+            false,
+        )?;
         let (store, main) = self.instantiation(&call, None).run(states)?;
         Ok(Plugin::new_instance(self.clone(), store, main, cancel))
     }
@@ -188,7 +192,11 @@ impl CompiledPlugin {
 
     pub(crate) async fn instantiate_async_with(&self, states: Vec<StateInit>) -> Result<Plugin> {
         let cancel = Arc::new(CancelState::default());
-        let call = ActiveCall::begin(cancel.clone(), self.call_limits(self.inner.calls.timeout))?;
+        let call = ActiveCall::begin(
+            cancel.clone(),
+            self.call_limits(self.inner.calls.timeout),
+            false,
+        )?;
         let (store, main) = self.instantiation(&call, None).run_async(states).await?;
         Ok(Plugin::new_instance(self.clone(), store, main, cancel))
     }

@@ -41,6 +41,11 @@
 //! * [`HostFunction`] and [`CurrentPlugin`]: Rust functions plug-ins import.
 //! * [`CancelHandle`] and [`CallInterrupt`]: stopping a running call, and
 //!   waiting in a host function so that the call's deadline and cancel reach it.
+//! * [`Plugin::last_call`] ([`CallStats`]), [`Plugin::stats`] and
+//!   [`Pool::stats`] ([`PluginStats`]): what calls did, also as `tracing`
+//!   spans (target `extism_host`: `call`, `compile`, `instantiate`).
+//! * [`observe`]: modules instrumented with the Observe SDK, their function
+//!   trees as spans and [`observe::Trace`]s.
 #![warn(missing_docs)]
 
 #[doc(hidden)]
@@ -116,8 +121,8 @@ pub use manifest::{
 };
 pub use module_cache::ModuleCacheStats;
 pub use plugin::Plugin;
-pub use stats::{CallOutcome, CallStats, PluginStats};
 pub use pool::{Pool, PoolBuilder, PoolMetrics, PooledPlugin};
+pub use stats::{CallOutcome, CallStats, PluginStats};
 
 /// Encodings of values that cross the boundary (the `extism-codec` crate).
 pub use extism_codec as codec;

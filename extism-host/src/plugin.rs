@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustc_hash::FxHashMap;
 use tracing::Instrument;
@@ -19,7 +19,7 @@ use crate::kernel;
 use crate::log::LogLevel;
 use crate::manifest::Manifest;
 use crate::outcome::{self, FailedCall, Finished};
-use crate::stats::{self, CallOutcome, CallStats, PluginStats};
+use crate::stats::{self, CallOutcome, CallStats, PluginStats, Totals};
 use crate::store::StoreData;
 
 /// A plug-in instance: its own memory, vars and kernel, ready to call.
@@ -62,12 +62,10 @@ pub struct Plugin {
     calls: u64,
     /// Shared with the instance's cancel handles; outlives re-instantiation.
     cancel: Arc<CancelState>,
-    /// What the running call reported when its wasm part ended.
-    ran: Option<Ran>,
     /// The figures of the last call.
     last_call: Option<CallStats>,
     /// Every call's figures, added up (since the checkout, for a pool's).
-    stats: PluginStats,
+    totals: Totals,
     /// What the host attaches to each trace of an observed plug-in.
     trace_metadata: BTreeMap<String, String>,
 }
@@ -144,9 +142,8 @@ impl Plugin {
             fuel_consumed: None,
             calls: 0,
             cancel,
-            ran: None,
             last_call: None,
-            stats: PluginStats::default(),
+            totals: Totals::default(),
             trace_metadata: BTreeMap::new(),
         }
     }
@@ -346,8 +343,10 @@ impl Plugin {
             return Err(self.compiled.needs_async("call_async / call_bytes_async"));
         }
         let wasm_stack = self.compiled.engine().wasm_stack();
+        let span = stats::call_span(self.name(), name, input.len());
+        let _in_span = span.enter();
         let finished = crate::stack::with_room(wasm_stack, || {
-            crate::blocking::now_or_never(self.call_in(name, input, context, false))
+            crate::blocking::now_or_never(self.call_in(name, input, context, false, &span))
         });
         finished.unwrap_or_else(|| {
             Err(Error::Runtime {
@@ -365,9 +364,7 @@ impl Plugin {
     /// # Errors
     /// As [`call_bytes`](Self::call_bytes).
     pub async fn call_bytes_async(&mut self, name: &str, input: &[u8]) -> Result<&[u8]> {
-        let asyncness = self.options.asyncness;
-        let (offset, len) = self.call_in(name, input, None, asyncness).await?;
-        self.output(name, offset, len)
+        self.call_async_in(name, input, None).await
     }
 
     /// [`call_bytes_async`](Self::call_bytes_async), lending `context` to the
@@ -383,9 +380,21 @@ impl Plugin {
         input: &[u8],
         context: &mut C,
     ) -> Result<&[u8]> {
+        self.call_async_in(name, input, Some(CallContext::lend(context)))
+            .await
+    }
+
+    /// An async call in its span.
+    async fn call_async_in(
+        &mut self,
+        name: &str,
+        input: &[u8],
+        context: Option<CallContext>,
+    ) -> Result<&[u8]> {
         let asyncness = self.options.asyncness;
-        let context = Some(CallContext::lend(context));
-        let (offset, len) = self.call_in(name, input, context, asyncness).await?;
+        let span = stats::call_span(self.name(), name, input.len());
+        let call = self.call_in(name, input, context, asyncness, &span);
+        let (offset, len) = call.instrument(span.clone()).await?;
         self.output(name, offset, len)
     }
 
@@ -429,86 +438,34 @@ impl Plugin {
         O::decode(output).map_err(codec_error)
     }
 
-    /// One call, written once for both APIs (see `blocking.rs`), in its
-    /// span, its figures kept for [`last_call`](Self::last_call).
+    /// One call, written once for both APIs (see `blocking.rs`), inside
+    /// `span` (entered by the caller); its figures are kept for
+    /// [`last_call`](Self::last_call) and recorded on the span.
     async fn call_in(
         &mut self,
         name: &str,
         input: &[u8],
         context: Option<CallContext>,
         asyncness: bool,
+        span: &tracing::Span,
     ) -> Result<(u64, u64)> {
-        let span = stats::call_span(self.name(), name, input.len());
-        let started = Instant::now();
-        let outcome = self
-            .call_steps(name, input, context, asyncness)
-            .instrument(span.clone())
-            .await;
-        let ran = self.ran.take();
-        let output_bytes = match &outcome {
-            Ok(()) => self.store.data().kernel.output().1,
-            Err(_) => 0,
-        };
-        let (counters, memory, fuel_consumed, function) = match ran {
-            Some(Ran { report, function }) => (
-                report.counters,
-                report.memory,
-                report.fuel_consumed,
-                function,
-            ),
-            // Failed before wasm ran (no such export, a failed fresh
-            // instance): nothing ran to count.
-            None => {
-                let memory = self.store.data().limiter.memory();
-                (Default::default(), (memory.0, memory.0), None, name.into())
-            }
-        };
-        let stats = CallStats {
-            function,
-            input_bytes: input.len() as u64,
-            output_bytes,
-            duration: started.elapsed(),
-            outcome: CallOutcome::of(&outcome),
-            fuel_consumed,
-            memory_pages: stats::pages(memory.0),
-            peak_memory_pages: stats::pages(memory.1),
-            host_calls: counters.host_calls,
-            host_time: Duration::from_nanos(counters.host_nanos),
-            http_requests: counters.http_requests,
-        };
-        self.finish_trace(&span, &stats.function);
-        stats::record(&span, &stats);
-        self.stats.add(&stats);
-        self.last_call = Some(stats);
-        outcome.map(|()| self.store.data().kernel.output())
-    }
-
-    /// Hands what instrumented modules reported during the call to
-    /// `tracing` (under the call's span) and the adapters.
-    fn finish_trace(&mut self, span: &tracing::Span, function: &Arc<str>) {
-        let data = self.store.data_mut();
-        let Some(collector) = data.observe.as_deref_mut() else {
-            return;
-        };
-        if let Some(trace) = collector.finish(&data.info.name, function, &self.trace_metadata) {
-            let setup = collector.setup.clone();
-            crate::observe::deliver(span, &trace, &setup);
-        }
-    }
-
-    /// The steps of one call.
-    async fn call_steps(
-        &mut self,
-        name: &str,
-        input: &[u8],
-        context: Option<CallContext>,
-        asyncness: bool,
-    ) -> Result<()> {
         // The call owns its deadline and cancel state from here on, through
-        // every phase below.
-        let call = ActiveCall::begin(self.cancel.clone(), self.compiled.call_limits(self.timeout))?;
-        self.prepare(&call, name, asyncness).await?;
-        let export = self.export(name)?;
+        // every phase below. A step that fails before wasm runs ends the
+        // call there, with its figures.
+        let limits = self.compiled.call_limits(self.timeout);
+        // Timed when asked for, or when a subscriber takes the span.
+        let timed = self.options.timing || !span.is_disabled();
+        let call = match ActiveCall::begin(self.cancel.clone(), limits, timed) {
+            Ok(call) => call,
+            Err(e) => return self.finished(span, None, name, input, None, Err(e)),
+        };
+        if let Err(e) = self.prepare(&call, name, asyncness).await {
+            return self.finished(span, call.elapsed(), name, input, None, Err(e));
+        }
+        let export = match self.export(name) {
+            Ok(export) => export,
+            Err(e) => return self.finished(span, call.elapsed(), name, input, None, Err(e)),
+        };
         self.calls += 1;
         // Until the call has finished, assume it will not: an async call whose
         // future is dropped (or a host function that panics) leaves the guest
@@ -517,16 +474,14 @@ impl Plugin {
         if recycle {
             self.pending = Pending::Fresh(Vars::Keep, "the last call failed");
         }
-        self.load_input(name, input)?;
+        if let Err(e) = self.load_input(name, input) {
+            return self.finished(span, call.elapsed(), name, input, None, Err(e));
+        }
         let result = match call.enter(&mut self.store, Some(export.name.clone()), context) {
             Some(_) => Err(wasmtime::Trap::Interrupt.into()),
             None => self.run(&export.func, &call, asyncness).await,
         };
         let report = call.leave(&mut self.store);
-        self.ran = Some(Ran {
-            report,
-            function: export.name.clone(),
-        });
         if let Err(error) = &result {
             let dumps = self.compiled.dumps();
             if dumps.any() {
@@ -556,6 +511,55 @@ impl Plugin {
             },
             result,
         );
+        let ran = Ran {
+            report,
+            function: export.name.clone(),
+        };
+        self.finished(span, report.duration, name, input, Some(ran), outcome)
+    }
+
+    /// The end of every call: its figures, its trace, its debug event, and
+    /// the output range when it succeeded. `ran` is None when the call
+    /// failed before wasm ran (no such export, a failed fresh instance).
+    fn finished(
+        &mut self,
+        span: &tracing::Span,
+        duration: Option<Duration>,
+        name: &str,
+        input: &[u8],
+        ran: Option<Ran>,
+        outcome: Result<()>,
+    ) -> Result<(u64, u64)> {
+        let output = self.store.data().kernel.output();
+        let (counters, memory, fuel_consumed, function) = match ran {
+            Some(Ran { report, function }) => (
+                report.counters,
+                report.memory,
+                report.fuel_consumed,
+                function,
+            ),
+            None => {
+                let (now, _) = self.store.data().limiter.memory();
+                (Default::default(), (now, now), None, name.into())
+            }
+        };
+        let stats = CallStats {
+            function,
+            input_bytes: input.len() as u64,
+            output_bytes: if outcome.is_ok() { output.1 } else { 0 },
+            duration,
+            outcome: CallOutcome::of(&outcome),
+            fuel_consumed,
+            memory_pages: stats::pages(memory.0),
+            peak_memory_pages: stats::pages(memory.1),
+            host_calls: counters.host_calls,
+            host_time: Duration::from_nanos(counters.host_nanos),
+            http_requests: counters.http_requests,
+        };
+        self.finish_trace(span, &stats.function);
+        stats::record(span, &stats);
+        self.totals.add(&stats);
+        self.last_call = Some(stats);
         match &outcome {
             Ok(()) => tracing::debug!(
                 target: "extism_host",
@@ -573,7 +577,20 @@ impl Plugin {
                 "call failed"
             ),
         }
-        outcome
+        outcome.map(|()| output)
+    }
+
+    /// Hands what instrumented modules reported during the call to
+    /// `tracing` (under the call's span) and the adapters.
+    fn finish_trace(&mut self, span: &tracing::Span, function: &Arc<str>) {
+        let data = self.store.data_mut();
+        let Some(collector) = data.observe.as_deref_mut() else {
+            return;
+        };
+        if let Some(trace) = collector.finish(&data.info.name, function, &self.trace_metadata) {
+            let setup = collector.setup.clone();
+            crate::observe::deliver(span, &trace, &setup);
+        }
     }
 
     /// The work left by the last call (a fresh instance after `_start` or a
@@ -589,7 +606,10 @@ impl Plugin {
                     reason,
                     "fresh instance"
                 );
-                self.reinstantiate(vars, asyncness, call, name).await
+                // Boxed: instantiation's future is large, and in line it
+                // would make every call's future as large (moved on each
+                // call) for what only a recycled instance needs.
+                Box::pin(self.reinstantiate(vars, asyncness, call, name)).await
             }
         }
     }
@@ -744,6 +764,8 @@ impl Plugin {
     /// plugin.call_bytes("reflect", b"four")?;
     /// let last = plugin.last_call().unwrap();
     /// assert_eq!((last.input_bytes, last.output_bytes), (4, 4));
+    /// // Timed when free (a timeout) or asked for (`with_call_timing`, a subscriber).
+    /// assert_eq!(last.duration, None);
     /// assert!(last.outcome.is_ok());
     /// assert!(last.memory_pages >= 1);
     /// assert_eq!(plugin.stats().calls, 1);
@@ -757,8 +779,8 @@ impl Plugin {
     /// instance from a [`Pool`](crate::Pool): since it was checked out; the
     /// pool adds them to [`Pool::stats`](crate::Pool::stats) when it
     /// comes back).
-    pub fn stats(&self) -> &PluginStats {
-        &self.stats
+    pub fn stats(&self) -> PluginStats {
+        self.totals.snapshot()
     }
 
     /// Attaches `metadata` to the trace of every call from now on, for
@@ -784,7 +806,7 @@ impl Plugin {
     /// Takes the figures added up so far, starting again from zero.
     pub(crate) fn take_stats(&mut self) -> PluginStats {
         self.last_call = None;
-        std::mem::take(&mut self.stats)
+        std::mem::take(&mut self.totals).snapshot()
     }
 
     /// A handle that cancels this plug-in's running call from any thread.

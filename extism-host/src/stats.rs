@@ -60,10 +60,14 @@ pub struct CallStats {
     pub input_bytes: u64,
     /// Bytes of output the plug-in set (0 when the call failed).
     pub output_bytes: u64,
-    /// Wall-clock time from the call's start to its outcome, preparing a
-    /// fresh instance included.
-    #[serde(serialize_with = "nanos")]
-    pub duration: Duration,
+    /// Wall-clock time from the call's start to its end, preparing a fresh
+    /// instance included. Measured when it costs nothing extra or is
+    /// wanted: for plug-ins with a timeout (whose deadline reads the clock
+    /// anyway), when a `tracing` subscriber takes the call's span, or with
+    /// [`PluginBuilder::with_call_timing`](crate::PluginBuilder::with_call_timing);
+    /// None otherwise (two clock reads would be a quarter of a no-op call).
+    #[serde(serialize_with = "opt_nanos")]
+    pub duration: Option<Duration>,
     /// How the call ended.
     pub outcome: CallOutcome,
     /// Fuel the call used, when the plug-in has a fuel limit.
@@ -92,9 +96,11 @@ pub struct PluginStats {
     pub calls: u64,
     /// Calls that failed.
     pub failed_calls: u64,
-    /// Their durations, added up.
+    /// Their durations, added up (of the calls that were timed).
     #[serde(serialize_with = "nanos")]
     pub call_time: Duration,
+    /// Calls that were timed (see [`CallStats::duration`]).
+    pub timed_calls: u64,
     /// Input bytes, added up.
     pub input_bytes: u64,
     /// Output bytes, added up.
@@ -113,15 +119,12 @@ pub struct PluginStats {
 }
 
 impl PluginStats {
-    pub(crate) fn add(&mut self, call: &CallStats) {
-        self.merge(&PluginStats::from(call));
-    }
-
     /// Adds `other`'s figures to these.
     pub fn merge(&mut self, other: &PluginStats) {
         self.calls = self.calls.saturating_add(other.calls);
         self.failed_calls = self.failed_calls.saturating_add(other.failed_calls);
         self.call_time = self.call_time.saturating_add(other.call_time);
+        self.timed_calls = self.timed_calls.saturating_add(other.timed_calls);
         self.input_bytes = self.input_bytes.saturating_add(other.input_bytes);
         self.output_bytes = self.output_bytes.saturating_add(other.output_bytes);
         self.host_calls = self.host_calls.saturating_add(other.host_calls);
@@ -132,22 +135,61 @@ impl PluginStats {
     }
 }
 
-impl From<&CallStats> for PluginStats {
-    /// One call's figures as a sum of one.
-    fn from(call: &CallStats) -> Self {
+/// A plug-in's running sums, as plain integers: adding a call costs a few
+/// additions (a `Duration` add normalises nanoseconds each time).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Totals {
+    calls: u64,
+    failed_calls: u64,
+    call_nanos: u64,
+    timed_calls: u64,
+    input_bytes: u64,
+    output_bytes: u64,
+    host_calls: u64,
+    host_nanos: u64,
+    http_requests: u64,
+    fuel_consumed: u64,
+    peak_memory_pages: u64,
+}
+
+impl Totals {
+    pub(crate) fn add(&mut self, call: &CallStats) {
+        self.calls += 1;
+        self.failed_calls += u64::from(!call.outcome.is_ok());
+        if let Some(duration) = call.duration {
+            self.call_nanos = self.call_nanos.saturating_add(nanos_of(duration));
+            self.timed_calls += 1;
+        }
+        self.input_bytes = self.input_bytes.saturating_add(call.input_bytes);
+        self.output_bytes = self.output_bytes.saturating_add(call.output_bytes);
+        self.host_calls = self.host_calls.saturating_add(call.host_calls);
+        self.host_nanos = self.host_nanos.saturating_add(nanos_of(call.host_time));
+        self.http_requests = self.http_requests.saturating_add(call.http_requests);
+        if let Some(fuel) = call.fuel_consumed {
+            self.fuel_consumed = self.fuel_consumed.saturating_add(fuel);
+        }
+        self.peak_memory_pages = self.peak_memory_pages.max(call.peak_memory_pages);
+    }
+
+    pub(crate) fn snapshot(&self) -> PluginStats {
         PluginStats {
-            calls: 1,
-            failed_calls: u64::from(!call.outcome.is_ok()),
-            call_time: call.duration,
-            input_bytes: call.input_bytes,
-            output_bytes: call.output_bytes,
-            host_calls: call.host_calls,
-            host_time: call.host_time,
-            http_requests: call.http_requests,
-            fuel_consumed: call.fuel_consumed.unwrap_or(0),
-            peak_memory_pages: call.peak_memory_pages,
+            calls: self.calls,
+            failed_calls: self.failed_calls,
+            call_time: Duration::from_nanos(self.call_nanos),
+            timed_calls: self.timed_calls,
+            input_bytes: self.input_bytes,
+            output_bytes: self.output_bytes,
+            host_calls: self.host_calls,
+            host_time: Duration::from_nanos(self.host_nanos),
+            http_requests: self.http_requests,
+            fuel_consumed: self.fuel_consumed,
+            peak_memory_pages: self.peak_memory_pages,
         }
     }
+}
+
+fn nanos_of(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// What a store counts while a call runs; zeroed when a call starts.
@@ -189,8 +231,15 @@ pub(crate) fn pages(bytes: u64) -> u64 {
     bytes.div_ceil(PAGE)
 }
 
+fn opt_nanos<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_u64(nanos_of(*d)),
+        None => s.serialize_none(),
+    }
+}
+
 fn nanos<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+    s.serialize_u64(nanos_of(*d))
 }
 
 /// A call's `tracing` span, its figures to be recorded when it ends. With no
@@ -221,7 +270,9 @@ pub(crate) fn record(span: &tracing::Span, stats: &CallStats) {
         return;
     }
     span.record("output_bytes", stats.output_bytes);
-    span.record("duration_us", micros(stats.duration));
+    if let Some(duration) = stats.duration {
+        span.record("duration_us", micros(duration));
+    }
     match stats.outcome {
         CallOutcome::Ok => {
             span.record("outcome", "ok");

@@ -93,6 +93,11 @@ fn async_host_functions_await_without_blocking_the_thread() {
         }
         handle.abort();
         assert_eq!(totals, [3, 6, 9]);
+        // Each call read and wrote the store once, 5 ms each, awaited.
+        let last = plugin.last_call().expect("figures");
+        assert_eq!(last.host_calls, 2);
+        assert!(last.host_time >= Duration::from_millis(10), "{last:?}");
+        assert_eq!(last.duration, None, "not timed: no timeout, no subscriber");
         let stored = store.lock().expect("lock")["count-vowels"].clone();
         assert_eq!(
             u32::from_le_bytes(stored[..4].try_into().expect("4 bytes")),

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use extism_host::{CallOutcome, Error, HostError, HostFunction, Manifest, Pool, PluginBuilder, Wasm};
+use extism_host::{
+    CallOutcome, Error, HostError, HostFunction, Manifest, PluginBuilder, Pool, Wasm,
+};
 
 use crate::support::{self, Capture};
 
@@ -21,6 +23,7 @@ fn reflect() -> extism_host::Plugin {
     );
     PluginBuilder::new(Manifest::new([support::plugin_wasm("reflect.rust.wasm")]))
         .with_function(slow_echo)
+        .with_call_timing(true)
         .build()
         .unwrap()
 }
@@ -36,7 +39,7 @@ fn the_last_call_counts_host_calls_bytes_and_memory() {
     assert_eq!(last.outcome, CallOutcome::Ok);
     assert_eq!(last.host_calls, 5);
     assert!(last.host_time >= Duration::from_millis(5), "{last:?}");
-    assert!(last.duration >= last.host_time, "{last:?}");
+    assert!(last.duration.unwrap() >= last.host_time, "{last:?}");
     assert_eq!((last.http_requests, last.fuel_consumed), (0, None));
     // The plug-in's memory (17 pages for this PDK build) and the kernel's.
     assert!(last.memory_pages >= 18, "{last:?}");
@@ -49,15 +52,41 @@ fn the_last_call_counts_host_calls_bytes_and_memory() {
     assert_eq!(last.host_calls, 0);
 
     let stats = plugin.stats();
-    assert_eq!((stats.calls, stats.failed_calls, stats.host_calls), (2, 0, 5));
+    assert_eq!(
+        (stats.calls, stats.failed_calls, stats.host_calls),
+        (2, 0, 5)
+    );
     assert_eq!(stats.input_bytes, 300_001);
     assert_eq!(stats.output_bytes, 300_001);
 }
 
 #[test]
+fn calls_are_timed_when_it_is_free_or_wanted() {
+    let wasm = || Manifest::new([support::plugin_wasm("count_vowels.rust.wasm")]);
+    let mut untimed = PluginBuilder::new(wasm()).build().unwrap();
+    untimed.call_bytes("count_vowels", b"a").unwrap();
+    assert_eq!(untimed.last_call().unwrap().duration, None);
+    assert_eq!(untimed.stats().timed_calls, 0);
+    // A timeout reads the clock anyway.
+    let mut with_timeout = PluginBuilder::new(wasm().with_timeout(Duration::from_secs(60)))
+        .build()
+        .unwrap();
+    with_timeout.call_bytes("count_vowels", b"a").unwrap();
+    assert!(with_timeout.last_call().unwrap().duration.unwrap() > Duration::ZERO);
+    // A subscriber that takes the call's span wants it.
+    let capture = Capture::default();
+    capture.during(|| untimed.call_bytes("count_vowels", b"a").unwrap());
+    assert!(untimed.last_call().unwrap().duration.is_some());
+    assert!(capture.spans("call")[0].fields.contains("duration_us="));
+    assert_eq!(untimed.stats().timed_calls, 1);
+}
+
+#[test]
 fn a_failed_call_has_its_kind_and_exit_code() {
     let mut plugin = reflect();
-    let error = plugin.call_bytes("host_roundtrip", b"not a number").unwrap_err();
+    let error = plugin
+        .call_bytes("host_roundtrip", b"not a number")
+        .unwrap_err();
     assert!(matches!(error, Error::Plugin { .. }), "{error:?}");
     let last = plugin.last_call().unwrap();
     assert_eq!(
@@ -78,10 +107,12 @@ fn a_failed_call_has_its_kind_and_exit_code() {
 
 #[test]
 fn fuel_is_counted_when_metered() {
-    let mut plugin = PluginBuilder::new(Manifest::new([support::plugin_wasm("count_vowels.rust.wasm")]))
-        .with_fuel_limit(10_000_000)
-        .build()
-        .unwrap();
+    let mut plugin = PluginBuilder::new(Manifest::new([support::plugin_wasm(
+        "count_vowels.rust.wasm",
+    )]))
+    .with_fuel_limit(10_000_000)
+    .build()
+    .unwrap();
     plugin.call_bytes("count_vowels", b"aeiou").unwrap();
     let used = plugin.last_call().unwrap().fuel_consumed.unwrap();
     assert_eq!(Some(used), plugin.fuel_consumed());
@@ -101,7 +132,9 @@ fn memory_growth_during_a_call_is_the_peak() {
             (drop (memory.grow (call $input_load_u8 (i64.const 0))))
             (i32.const 0)))"#
     );
-    let mut plugin = PluginBuilder::new(Manifest::new([Wasm::data(wat)])).build().unwrap();
+    let mut plugin = PluginBuilder::new(Manifest::new([Wasm::data(wat)]))
+        .build()
+        .unwrap();
     plugin.call_bytes("grow", &[0]).unwrap();
     let before = plugin.last_call().unwrap().memory_pages;
     plugin.call_bytes("grow", &[10]).unwrap();
@@ -131,7 +164,10 @@ fn a_pool_adds_up_its_checkouts() {
         }
     });
     let stats = pool.stats();
-    assert_eq!((stats.calls, stats.host_calls, stats.failed_calls), (20, 60, 0));
+    assert_eq!(
+        (stats.calls, stats.host_calls, stats.failed_calls),
+        (20, 60, 0)
+    );
     assert_eq!(stats.input_bytes, 20);
 }
 
@@ -154,15 +190,31 @@ fn the_call_span_carries_the_figures() {
         "host_calls=2",
         "http_requests=0",
     ] {
-        assert!(calls[0].fields.contains(field), "{field} in {}", calls[0].fields);
+        assert!(
+            calls[0].fields.contains(field),
+            "{field} in {}",
+            calls[0].fields
+        );
     }
-    assert!(calls[1].fields.contains("outcome=plugin"), "{}", calls[1].fields);
+    assert!(
+        calls[1].fields.contains("outcome=plugin"),
+        "{}",
+        calls[1].fields
+    );
     assert!(calls[0].fields.contains("peak_memory_pages="));
     // Creation: compilation (a module cache miss or hit) and instantiation.
     let compile = capture.spans("compile");
     assert_eq!(compile.len(), 1);
-    assert!(compile[0].fields.contains("modules=1"), "{}", compile[0].fields);
-    assert!(compile[0].fields.contains("cached="), "{}", compile[0].fields);
+    assert!(
+        compile[0].fields.contains("modules=1"),
+        "{}",
+        compile[0].fields
+    );
+    assert!(
+        compile[0].fields.contains("cached="),
+        "{}",
+        compile[0].fields
+    );
     assert_eq!(capture.spans("instantiate").len(), 1);
 }
 
@@ -172,10 +224,20 @@ fn the_module_cache_shows_in_the_compile_span() {
     let wat = r#"(module (func (export "unique_to_this_test") (result i32) (i32.const 0)))"#;
     capture.during(|| {
         for _ in 0..2 {
-            PluginBuilder::new(Manifest::new([Wasm::data(wat)])).build().unwrap();
+            PluginBuilder::new(Manifest::new([Wasm::data(wat)]))
+                .build()
+                .unwrap();
         }
     });
     let compile = capture.spans("compile");
-    assert!(compile[0].fields.contains("cached=0"), "{}", compile[0].fields);
-    assert!(compile[1].fields.contains("cached=1"), "{}", compile[1].fields);
+    assert!(
+        compile[0].fields.contains("cached=0"),
+        "{}",
+        compile[0].fields
+    );
+    assert!(
+        compile[1].fields.contains("cached=1"),
+        "{}",
+        compile[1].fields
+    );
 }

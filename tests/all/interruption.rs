@@ -573,7 +573,6 @@ fn fuel_plugins_share_one_engine() {
     assert!(a.fuel_consumed().is_some_and(|f| f > 0));
 }
 
-
 const RSS_CHILD: &str = "EXTISM_HOST_RSS_CHILD";
 
 /// Runs `name` alone in a child process of this test binary, so that other

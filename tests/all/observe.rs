@@ -121,17 +121,31 @@ fn observed(wat: &str, observe: Observe) -> extism_host::Plugin {
 fn an_extism_export_gives_the_exact_tree() {
     let keep = Keep::default();
     let mut plugin = observed(&nested(), keep.observe());
-    plugin.set_trace_metadata([("http.url", "https://example.com/x"), ("http.status_code", "200")]);
+    plugin.set_trace_metadata([
+        ("http.url", "https://example.com/x"),
+        ("http.status_code", "200"),
+    ]);
     plugin.call_bytes("run", b"").unwrap();
     let trace = keep.one();
     assert_eq!(&*trace.function, "run");
     assert_eq!(trace.instrumentation_version, Some((0, 4)));
     assert_eq!(trace.metadata["http.url"], "https://example.com/x");
-    assert_eq!((trace.dropped, trace.problems.len()), (0, 0), "{:?}", trace.problems);
-    assert_eq!(outline(&trace), ["run", "  outer", "    hello::inner", "    work"]);
+    assert_eq!(
+        (trace.dropped, trace.problems.len()),
+        (0, 0),
+        "{:?}",
+        trace.problems
+    );
+    assert_eq!(
+        outline(&trace),
+        ["run", "  outer", "    hello::inner", "    work"]
+    );
     let calls = trace.calls();
     let (run, outer) = (calls[0].1, calls[1].1);
-    assert_eq!((run.index, outer.index, calls[3].1.index), (Some(10), Some(9), None));
+    assert_eq!(
+        (run.index, outer.index, calls[3].1.index),
+        (Some(10), Some(9), None)
+    );
     assert!(calls.iter().all(|(_, c)| c.finished));
     // Each call lies within its parent.
     assert!(outer.start >= run.start && outer.start + outer.duration <= run.start + run.duration);
@@ -165,7 +179,10 @@ fn a_wasi_command_is_traced_through_start() {
     plugin.call_bytes("_start", b"").unwrap();
     let trace = keep.one();
     assert_eq!(&*trace.function, "_start");
-    assert_eq!(outline(&trace), ["_start", "  outer", "    hello::inner", "    work"]);
+    assert_eq!(
+        outline(&trace),
+        ["_start", "  outer", "    hello::inner", "    work"]
+    );
     // `_start` gives the next call a fresh instance, traced as well.
     plugin.call_bytes("run", b"").unwrap();
     assert_eq!(outline(&keep.one())[0], "run");
@@ -177,7 +194,10 @@ fn traces_become_tracing_spans_under_the_call_span() {
     let mut plugin = observed(&nested(), Observe::new().with_min_duration(Duration::ZERO));
     capture.during(|| plugin.call_bytes("run", b"").unwrap());
     assert_eq!(
-        capture.tree("extism_host", &["name", "function", "outcome", "pages", "metric", "message"]),
+        capture.tree(
+            "extism_host",
+            &["name", "function", "outcome", "pages", "metric", "message"]
+        ),
         [
             "call function=run outcome=ok",
             "  function name=run",
@@ -331,10 +351,15 @@ fn malformed_reports_are_dropped_with_problems_never_a_trap() {
     );
     let keep = Keep::default();
     let mut plugin = observed(&wat, keep.observe());
-    plugin.call_bytes("run", b"").expect("bad reports never fail the call");
+    plugin
+        .call_bytes("run", b"")
+        .expect("bad reports never fail the call");
     let trace = keep.one();
     // Function 8 is `run` (after the eight imports); 9 has no name.
-    assert_eq!(outline(&trace), ["run", "  (unreadable span name)", "  func[9]"]);
+    assert_eq!(
+        outline(&trace),
+        ["run", "  (unreadable span name)", "  func[9]"]
+    );
     let problems = trace.problems.join("\n");
     for expected in [
         "function 3 exited with nothing entered",
@@ -346,7 +371,10 @@ fn malformed_reports_are_dropped_with_problems_never_a_trap() {
         "log: unknown level 42",
         "function 8 exited with 1 call(s) inside it still open",
     ] {
-        assert!(problems.contains(expected), "missing {expected:?} in:\n{problems}");
+        assert!(
+            problems.contains(expected),
+            "missing {expected:?} in:\n{problems}"
+        );
     }
     let calls = trace.calls();
     assert!(calls[0].1.finished && !calls[2].1.finished);
@@ -449,10 +477,17 @@ alone!(a_flood_holds_little_host_memory, flood_memory_child, {
     plugin.call_bytes("run", b"").unwrap();
     let trace = keep.one();
     let peak = peak_rss().saturating_sub(before);
-    assert_eq!(trace.dropped + count(&trace.events, &|_| true) as u64, 6_000_000);
+    assert_eq!(
+        trace.dropped + count(&trace.events, &|_| true) as u64,
+        6_000_000
+    );
     drop(trace);
     let kept = rss().saturating_sub(before);
-    println!("figure: a 2M-enter flood: peak +{} KiB, kept +{} KiB", peak / 1024, kept / 1024);
+    println!(
+        "figure: a 2M-enter flood: peak +{} KiB, kept +{} KiB",
+        peak / 1024,
+        kept / 1024
+    );
     assert!(peak < 48 * 1024 * 1024, "peak RSS grew by {peak} bytes");
     assert!(kept < 8 * 1024 * 1024, "RSS kept {kept} bytes");
 });
@@ -465,7 +500,10 @@ fn traces_serialize_as_json() {
     let json = serde_json::to_value(keep.one()).unwrap();
     assert_eq!(json["function"], "run");
     let run = &json["events"][0];
-    assert_eq!((run["type"].as_str(), run["name"].as_str()), (Some("call"), Some("run")));
+    assert_eq!(
+        (run["type"].as_str(), run["name"].as_str()),
+        (Some("call"), Some("run"))
+    );
     let outer = &run["within"][0];
     assert_eq!(outer["within"][1]["name"], "work");
     assert_eq!(outer["within"][2]["type"], "log");

@@ -48,7 +48,10 @@ fn main() {
             capacity(n, max, &bytes);
         }
         Some("cold") => {
-            let which = args.get(1).expect("ours|reference|reference_cache").as_str();
+            let which = args
+                .get(1)
+                .expect("ours|reference|reference_cache")
+                .as_str();
             cold(which, &bytes);
         }
         _ => panic!("usage: memory rss|capacity|cold ..."),
@@ -70,13 +73,22 @@ fn rss(which: &str, n: usize, bytes: &[u8]) {
             if which == "ours_pooling" {
                 b = b.with_engine(
                     Engine::builder()
-                        .with_pooling_allocator(PoolingAllocator { max_plugins: n as u32 + 1, max_memory_bytes: 4 << 20 })
+                        .with_pooling_allocator(PoolingAllocator {
+                            max_plugins: n as u32 + 1,
+                            max_memory_bytes: 4 << 20,
+                        })
                         .build()
                         .unwrap(),
                 );
             }
             let compiled = b.compile().unwrap();
-            drop(compiled.instantiate().unwrap().call_bytes("count_vowels", b"a").map(|o| o.len()));
+            drop(
+                compiled
+                    .instantiate()
+                    .unwrap()
+                    .call_bytes("count_vowels", b"a")
+                    .map(|o| o.len()),
+            );
             let before = rss_kib();
             let mut all: Vec<_> = (0..n).map(|_| compiled.instantiate().unwrap()).collect();
             let created = rss_kib();
@@ -91,7 +103,9 @@ fn rss(which: &str, n: usize, bytes: &[u8]) {
             warm.call::<&str, &str>("count_vowels", "a").unwrap();
             drop(warm);
             let before = rss_kib();
-            let mut all: Vec<_> = (0..n).map(|_| extism::Plugin::new_from_compiled(&compiled).unwrap()).collect();
+            let mut all: Vec<_> = (0..n)
+                .map(|_| extism::Plugin::new_from_compiled(&compiled).unwrap())
+                .collect();
             let created = rss_kib();
             for p in &mut all {
                 p.call::<&str, &str>("count_vowels", "aeiou").unwrap();
@@ -105,11 +119,21 @@ fn rss(which: &str, n: usize, bytes: &[u8]) {
 fn capacity(n: u32, max_memory_bytes: usize, bytes: &[u8]) {
     let start = Instant::now();
     let engine = Engine::builder()
-        .with_pooling_allocator(PoolingAllocator { max_plugins: n, max_memory_bytes })
+        .with_pooling_allocator(PoolingAllocator {
+            max_plugins: n,
+            max_memory_bytes,
+        })
         .build()
         .unwrap();
-    let compiled = PluginBuilder::from_wasm(bytes.to_vec()).with_engine(engine).compile().unwrap();
-    println!("engine + compile: {:?}, RSS {} KiB", start.elapsed(), rss_kib());
+    let compiled = PluginBuilder::from_wasm(bytes.to_vec())
+        .with_engine(engine)
+        .compile()
+        .unwrap();
+    println!(
+        "engine + compile: {:?}, RSS {} KiB",
+        start.elapsed(),
+        rss_kib()
+    );
     let before = rss_kib();
     let mut all = Vec::with_capacity(n as usize);
     let start = Instant::now();
@@ -129,7 +153,13 @@ fn capacity(n: u32, max_memory_bytes: usize, bytes: &[u8]) {
             }
         }
         if all.len() % 10_000 == 0 {
-            println!("  {} live, RSS {} KiB, {} mappings, {:?}", all.len(), rss_kib(), maps(), start.elapsed());
+            println!(
+                "  {} live, RSS {} KiB, {} mappings, {:?}",
+                all.len(),
+                rss_kib(),
+                maps(),
+                start.elapsed()
+            );
         }
     }
     let rss = rss_kib();
@@ -145,7 +175,9 @@ fn capacity(n: u32, max_memory_bytes: usize, bytes: &[u8]) {
     println!(
         "mappings: {} (vm.max_map_count {})",
         maps(),
-        std::fs::read_to_string("/proc/sys/vm/max_map_count").unwrap_or_default().trim()
+        std::fs::read_to_string("/proc/sys/vm/max_map_count")
+            .unwrap_or_default()
+            .trim()
     );
     let start = Instant::now();
     drop(all);
@@ -161,7 +193,10 @@ fn cold(which: &str, bytes: &[u8]) {
             let engine = Engine::default();
             let engine_time = e.elapsed();
             let start = Instant::now();
-            let p = PluginBuilder::from_wasm(bytes.to_vec()).with_engine(engine).build().unwrap();
+            let p = PluginBuilder::from_wasm(bytes.to_vec())
+                .with_engine(engine)
+                .build()
+                .unwrap();
             let first = start.elapsed();
             drop(p);
             let start = Instant::now();
@@ -173,7 +208,10 @@ fn cold(which: &str, bytes: &[u8]) {
         "reference" | "reference_cache" => {
             let start = Instant::now();
             let p = if which == "reference" {
-                extism::PluginBuilder::new(bytes).with_cache_disabled().build().unwrap()
+                extism::PluginBuilder::new(bytes)
+                    .with_cache_disabled()
+                    .build()
+                    .unwrap()
             } else {
                 extism::Plugin::new(bytes, [], false).unwrap()
             };

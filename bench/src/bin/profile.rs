@@ -7,7 +7,9 @@
 //!
 //! Workloads: `cold` (ours) / `cold-ref`, `noop` / `noop-ref`,
 //! `reflect-1m` / `reflect-1m-ref`, `roundtrip` / `roundtrip-ref` (N=1000),
-//! `instance` / `instance-ref`. Prints the time per iteration.
+//! `instance` / `instance-ref`. Prints the time per iteration. A limit of
+//! `Nx` runs N iterations (rounded up to 16) instead of a time, for
+//! instruction counts: `valgrind --tool=callgrind target/release/profile noop 100000x`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -17,21 +19,35 @@ use extism_bench::{input_of, ours, plugin_bytes, reference};
 fn main() {
     let mut args = std::env::args().skip(1);
     let workload = args.next().unwrap_or_else(|| "noop".into());
-    let seconds: f64 = args.next().map_or(5.0, |s| s.parse().expect("seconds"));
-    let budget = Duration::from_secs_f64(seconds);
+    // `5` runs for 5 seconds; `100000x` runs exactly 100,000 iterations
+    // (for `valgrind --tool=callgrind`, whose counts are repeatable).
+    let limit = args.next().unwrap_or_else(|| "5".into());
+    let (budget, count) = match limit.strip_suffix('x') {
+        Some(n) => (Duration::MAX, Some(n.parse::<u64>().expect("iterations"))),
+        None => (
+            Duration::from_secs_f64(limit.parse().expect("seconds")),
+            None,
+        ),
+    };
 
     let mut step: Box<dyn FnMut()> = match workload.as_str() {
         "cold" => {
             let bytes = plugin_bytes("count_vowels.rust.wasm");
             Box::new(move || {
                 drop(black_box(
-                    extism_host::PluginBuilder::from_wasm(bytes.clone()).build().unwrap(),
+                    extism_host::PluginBuilder::from_wasm(bytes.clone())
+                        .build()
+                        .unwrap(),
                 ))
             })
         }
         "cold-ref" => {
             let bytes = plugin_bytes("count_vowels.rust.wasm");
-            Box::new(move || drop(black_box(extism::Plugin::new(&bytes[..], [], false).unwrap())))
+            Box::new(move || {
+                drop(black_box(
+                    extism::Plugin::new(&bytes[..], [], false).unwrap(),
+                ))
+            })
         }
         "noop" => {
             let mut p = ours::reflect_plugin(true);
@@ -41,8 +57,10 @@ fn main() {
         }
         "noop-timeout" => {
             // noop with a manifest timeout (10 s): what a deadline costs per call.
-            let manifest = extism_host::Manifest::new([extism_host::Wasm::data(plugin_bytes("reflect.rust.wasm"))])
-                .with_timeout(Duration::from_secs(10));
+            let manifest = extism_host::Manifest::new([extism_host::Wasm::data(plugin_bytes(
+                "reflect.rust.wasm",
+            ))])
+            .with_timeout(Duration::from_secs(10));
             let mut p = extism_host::PluginBuilder::new(manifest)
                 .with_function(ours::echo_typed())
                 .build()
@@ -84,11 +102,10 @@ fn main() {
             })
         }
         "instance" => {
-            let compiled =
-                extism_host::PluginBuilder::from_wasm(plugin_bytes("reflect.rust.wasm"))
-                    .with_function(ours::echo_typed())
-                    .compile()
-                    .unwrap();
+            let compiled = extism_host::PluginBuilder::from_wasm(plugin_bytes("reflect.rust.wasm"))
+                .with_function(ours::echo_typed())
+                .compile()
+                .unwrap();
             Box::new(move || {
                 let mut p = compiled.instantiate().unwrap();
                 black_box(p.call_bytes("noop", b"").unwrap());
@@ -107,7 +124,7 @@ fn main() {
     step(); // warm up
     let start = Instant::now();
     let mut iterations = 0u64;
-    while start.elapsed() < budget {
+    while start.elapsed() < budget && count.is_none_or(|n| iterations < n) {
         for _ in 0..16 {
             step();
         }

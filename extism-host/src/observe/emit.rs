@@ -82,10 +82,18 @@ fn events(parent: &Span, list: &[TraceEvent]) {
                 "metric"
             ),
             TraceEvent::Log { level, message } => match level {
-                LogLevel::Error => tracing::error!(target: "extism_host::observe", parent: parent, "{message}"),
-                LogLevel::Warn => tracing::warn!(target: "extism_host::observe", parent: parent, "{message}"),
-                LogLevel::Info => tracing::info!(target: "extism_host::observe", parent: parent, "{message}"),
-                LogLevel::Debug => tracing::debug!(target: "extism_host::observe", parent: parent, "{message}"),
+                LogLevel::Error => {
+                    tracing::error!(target: "extism_host::observe", parent: parent, "{message}")
+                }
+                LogLevel::Warn => {
+                    tracing::warn!(target: "extism_host::observe", parent: parent, "{message}")
+                }
+                LogLevel::Info => {
+                    tracing::info!(target: "extism_host::observe", parent: parent, "{message}")
+                }
+                LogLevel::Debug => {
+                    tracing::debug!(target: "extism_host::observe", parent: parent, "{message}")
+                }
                 LogLevel::Trace | LogLevel::Off => {
                     tracing::trace!(target: "extism_host::observe", parent: parent, "{message}")
                 }

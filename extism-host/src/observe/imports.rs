@@ -40,13 +40,17 @@ pub(crate) fn add_to_linker(linker: &mut Linker<StoreData>) -> wasmtime::Result<
     }
     // The guest libraries pass 32-bit pointers in the current namespace and
     // 64-bit ones in the deprecated one.
-    linker.func_wrap(API, "span-enter", |c: Caller<'_, StoreData>, p: u32, l: u32| {
-        span_enter(c, u64::from(p), l)
-    })?;
+    linker.func_wrap(
+        API,
+        "span-enter",
+        |c: Caller<'_, StoreData>, p: u32, l: u32| span_enter(c, u64::from(p), l),
+    )?;
     linker.func_wrap(API, "span-exit", span_exit)?;
-    linker.func_wrap(API, "span-tags", |c: Caller<'_, StoreData>, p: u32, l: u32| {
-        span_tags(c, u64::from(p), l)
-    })?;
+    linker.func_wrap(
+        API,
+        "span-tags",
+        |c: Caller<'_, StoreData>, p: u32, l: u32| span_tags(c, u64::from(p), l),
+    )?;
     linker.func_wrap(
         API,
         "metric",
@@ -150,9 +154,7 @@ fn log(mut caller: Caller<'_, StoreData>, level: u32, ptr: u64, len: u32) -> Res
     }
     .ok_or(level);
     with_collector(&mut caller, |c| match (level, message) {
-        (Ok(level), Ok(message)) => {
-            c.event(message.len(), || TraceEvent::Log { level, message })
-        }
+        (Ok(level), Ok(message)) => c.event(message.len(), || TraceEvent::Log { level, message }),
         (Ok(_), Err(e)) => c.problem(|| format!("log: {e}")),
         (Err(other), _) => c.problem(|| format!("log: unknown level {other} (1 error … 4 debug)")),
     });
@@ -167,7 +169,11 @@ fn with_collector(caller: &mut Caller<'_, StoreData>, f: impl FnOnce(&mut super:
 
 /// `len` bytes at `ptr` of the calling module's own memory (not the
 /// kernel's), as text, cut at the plug-in's `max_text_bytes`.
-fn text(caller: &mut Caller<'_, StoreData>, ptr: u64, len: u32) -> std::result::Result<String, String> {
+fn text(
+    caller: &mut Caller<'_, StoreData>,
+    ptr: u64,
+    len: u32,
+) -> std::result::Result<String, String> {
     let max = caller
         .data()
         .observe

@@ -70,7 +70,8 @@ impl Instrumentation {
                         for name in reader.into_iter().flatten() {
                             if let Name::Function(map) = name {
                                 for naming in map.into_iter().flatten() {
-                                    info.names.insert(naming.index, demangle(naming.name).into());
+                                    info.names
+                                        .insert(naming.index, demangle(naming.name).into());
                                 }
                             }
                         }
@@ -85,7 +86,11 @@ impl Instrumentation {
         let value = |index: Option<u32>| {
             let local = index?.checked_sub(imported_globals)?;
             // The instrumenter writes the versions as i32 constants.
-            globals.get(local as usize).copied().flatten().map(|v| v as u32)
+            globals
+                .get(local as usize)
+                .copied()
+                .flatten()
+                .map(|v| v as u32)
         };
         info.version = value(version_exports[0]).zip(value(version_exports[1]));
         Some(info)

@@ -70,7 +70,11 @@ impl Trace {
         let mut out = String::new();
         lines(&mut out, &self.events, 0, None);
         if self.dropped > 0 {
-            let _ = writeln!(out, "({} calls and events over the limits left out)", self.dropped);
+            let _ = writeln!(
+                out,
+                "({} calls and events over the limits left out)",
+                self.dropped
+            );
         }
         for problem in &self.problems {
             let _ = writeln!(out, "(problem: {problem})");
@@ -96,7 +100,10 @@ fn lines(out: &mut String, events: &[TraceEvent], depth: usize, within: Option<&
             }
             TraceEvent::MemoryGrow { pages, .. } => {
                 let _ = match within {
-                    Some(name) => writeln!(out, "{indent}{bullet}Allocated {pages} pages of memory in {name}"),
+                    Some(name) => writeln!(
+                        out,
+                        "{indent}{bullet}Allocated {pages} pages of memory in {name}"
+                    ),
                     None => writeln!(out, "{indent}Allocated {pages} pages of memory"),
                 };
             }

@@ -61,7 +61,11 @@ impl Capture {
     /// The spans named `name` so far.
     pub fn spans(&self, name: &str) -> Vec<CapturedSpan> {
         let seen = self.0.lock().expect("capture poisoned");
-        seen.spans.iter().filter(|s| s.name == name).cloned().collect()
+        seen.spans
+            .iter()
+            .filter(|s| s.name == name)
+            .cloned()
+            .collect()
     }
 
     /// Spans and events whose target starts with `prefix`, as a tree: one
@@ -109,13 +113,19 @@ impl Capture {
                     Node::Span(i, s) => {
                         let here = s.target.starts_with(prefix);
                         if here {
-                            let line = format!("{}{} {}", "  ".repeat(depth), s.name, shown(&s.fields, keep));
+                            let line = format!(
+                                "{}{} {}",
+                                "  ".repeat(depth),
+                                s.name,
+                                shown(&s.fields, keep)
+                            );
                             out.push(line.trim_end().to_string());
                         }
                         walk(seen, Some(i), depth + usize::from(here), prefix, keep, out);
                     }
                     Node::Event(e) if e.target.starts_with(prefix) => {
-                        let line = format!("{}event {}", "  ".repeat(depth), shown(&e.fields, keep));
+                        let line =
+                            format!("{}event {}", "  ".repeat(depth), shown(&e.fields, keep));
                         out.push(line.trim_end().to_string());
                     }
                     Node::Event(_) => {}
@@ -199,7 +209,11 @@ impl Subscriber for Capture {
     }
 
     fn enter(&self, id: &Id) {
-        self.0.lock().expect("capture poisoned").entered.push(index(id));
+        self.0
+            .lock()
+            .expect("capture poisoned")
+            .entered
+            .push(index(id));
     }
 
     fn exit(&self, id: &Id) {
