@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use extism_host::observe::{Observe, StdoutAdapter};
-use extism_host::{CurrentPlugin, HostError, HostFunction, Manifest, PluginBuilder, Wasm};
+use extism_host::{CurrentPlugin, HostFunction, Manifest, PluginBuilder, Wasm};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};

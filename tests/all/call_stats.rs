@@ -60,8 +60,9 @@ fn the_last_call_counts_host_calls_bytes_and_memory() {
     assert_eq!(stats.output_bytes, 300_001);
 }
 
-#[test]
-fn calls_are_timed_when_it_is_free_or_wanted() {
+// A subscriber changes the process-wide level hint, which other tests
+// read (the log level): run alone.
+alone!(calls_are_timed_when_it_is_free_or_wanted, timing_child, {
     let wasm = || Manifest::new([support::plugin_wasm("count_vowels.rust.wasm")]);
     let mut untimed = PluginBuilder::new(wasm()).build().unwrap();
     untimed.call_bytes("count_vowels", b"a").unwrap();
@@ -79,7 +80,7 @@ fn calls_are_timed_when_it_is_free_or_wanted() {
     assert!(untimed.last_call().unwrap().duration.is_some());
     assert!(capture.spans("call")[0].fields.contains("duration_us="));
     assert_eq!(untimed.stats().timed_calls, 1);
-}
+});
 
 #[test]
 fn a_failed_call_has_its_kind_and_exit_code() {
@@ -171,8 +172,9 @@ fn a_pool_adds_up_its_checkouts() {
     assert_eq!(stats.input_bytes, 20);
 }
 
-#[test]
-fn the_call_span_carries_the_figures() {
+// A subscriber changes the process-wide level hint, which other tests
+// read (the log level): run alone.
+alone!(the_call_span_carries_the_figures, call_span_child, {
     let capture = Capture::default();
     capture.during(|| {
         let mut plugin = reflect();
@@ -216,28 +218,33 @@ fn the_call_span_carries_the_figures() {
         compile[0].fields
     );
     assert_eq!(capture.spans("instantiate").len(), 1);
-}
+});
 
-#[test]
-fn the_module_cache_shows_in_the_compile_span() {
-    let capture = Capture::default();
-    let wat = r#"(module (func (export "unique_to_this_test") (result i32) (i32.const 0)))"#;
-    capture.during(|| {
-        for _ in 0..2 {
-            PluginBuilder::new(Manifest::new([Wasm::data(wat)]))
-                .build()
-                .unwrap();
-        }
-    });
-    let compile = capture.spans("compile");
-    assert!(
-        compile[0].fields.contains("cached=0"),
-        "{}",
-        compile[0].fields
-    );
-    assert!(
-        compile[1].fields.contains("cached=1"),
-        "{}",
-        compile[1].fields
-    );
-}
+// A subscriber changes the process-wide level hint, which other tests
+// read (the log level): run alone.
+alone!(
+    the_module_cache_shows_in_the_compile_span,
+    compile_span_child,
+    {
+        let capture = Capture::default();
+        let wat = r#"(module (func (export "unique_to_this_test") (result i32) (i32.const 0)))"#;
+        capture.during(|| {
+            for _ in 0..2 {
+                PluginBuilder::new(Manifest::new([Wasm::data(wat)]))
+                    .build()
+                    .unwrap();
+            }
+        });
+        let compile = capture.spans("compile");
+        assert!(
+            compile[0].fields.contains("cached=0"),
+            "{}",
+            compile[0].fields
+        );
+        assert!(
+            compile[1].fields.contains("cached=1"),
+            "{}",
+            compile[1].fields
+        );
+    }
+);

@@ -188,31 +188,36 @@ fn a_wasi_command_is_traced_through_start() {
     assert_eq!(outline(&keep.one())[0], "run");
 }
 
-#[test]
-fn traces_become_tracing_spans_under_the_call_span() {
-    let capture = Capture::default();
-    let mut plugin = observed(&nested(), Observe::new().with_min_duration(Duration::ZERO));
-    capture.during(|| plugin.call_bytes("run", b"").unwrap());
-    assert_eq!(
-        capture.tree(
-            "extism_host",
-            &["name", "function", "outcome", "pages", "metric", "message"]
-        ),
-        [
-            "call function=run outcome=ok",
-            "  function name=run",
-            "    function name=outer",
-            "      function name=hello::inner",
-            "        event message=memory pages=1",
-            "      span name=work",
-            "        event message=span",
-            "        event message=metric metric=vowels.count:3|c",
-            "      event message=counted",
-            // The crate's own debug event as the call ends.
-            "  event message=call function=run",
-        ]
-    );
-}
+// A subscriber changes the process-wide level hint, which other tests
+// read (the log level): run alone.
+alone!(
+    traces_become_tracing_spans_under_the_call_span,
+    spans_child,
+    {
+        let capture = Capture::default();
+        let mut plugin = observed(&nested(), Observe::new().with_min_duration(Duration::ZERO));
+        capture.during(|| plugin.call_bytes("run", b"").unwrap());
+        assert_eq!(
+            capture.tree(
+                "extism_host",
+                &["name", "function", "outcome", "pages", "metric", "message"]
+            ),
+            [
+                "call function=run outcome=ok",
+                "  function name=run",
+                "    function name=outer",
+                "      function name=hello::inner",
+                "        event message=memory pages=1",
+                "      span name=work",
+                "        event message=span",
+                "        event message=metric metric=vowels.count:3|c",
+                "      event message=counted",
+                // The crate's own debug event as the call ends.
+                "  event message=call function=run",
+            ]
+        );
+    }
+);
 
 #[test]
 fn short_calls_are_filtered_and_their_events_move_up() {
