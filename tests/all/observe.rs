@@ -328,7 +328,7 @@ fn a_trap_leaves_calls_unfinished_and_still_delivers_the_trace() {
     let trace = keep.one();
     assert_eq!(outline(&trace), ["run", "  deep"]);
     assert!(trace.calls().iter().all(|(_, c)| !c.finished));
-    assert_eq!(plugin.last_call().unwrap().outcome.is_ok(), false);
+    assert!(!plugin.last_call().unwrap().outcome.is_ok());
 }
 
 #[test]
