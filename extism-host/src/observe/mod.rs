@@ -45,9 +45,10 @@
 //! let wat = r#"(module
 //!     (import "dylibso:observe/instrument" "enter" (func $enter (param i32)))
 //!     (import "dylibso:observe/instrument" "exit" (func $exit (param i32)))
-//!     (func $inner (call $enter (i32.const 3)) (call $exit (i32.const 3)))
+//!     ;; Functions 0 and 1 are the imports: `inner` is 2, `run` 3.
+//!     (func $inner (call $enter (i32.const 2)) (call $exit (i32.const 2)))
 //!     (func $run (export "run") (result i32)
-//!         (call $enter (i32.const 4)) (call $inner) (call $exit (i32.const 4))
+//!         (call $enter (i32.const 3)) (call $inner) (call $exit (i32.const 3))
 //!         (i32.const 0)))"#;
 //! let traces: Arc<Mutex<Vec<Trace>>> = Arc::default();
 //! let sink = traces.clone();
