@@ -515,3 +515,24 @@ fn traces_serialize_as_json() {
     assert_eq!(outer["within"][2]["level"], "info");
     assert!(run["duration"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn async_plugins_are_traced_too() {
+    let keep = Keep::default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut plugin = PluginBuilder::new(Manifest::new([Wasm::data(nested().into_bytes())]))
+            .with_async(true)
+            .with_observe(keep.observe())
+            .build_async()
+            .await
+            .unwrap();
+        plugin.call_bytes_async("run", b"").await.unwrap();
+    });
+    assert_eq!(
+        outline(&keep.one()),
+        ["run", "  outer", "    hello::inner", "    work"]
+    );
+}
