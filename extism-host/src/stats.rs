@@ -238,7 +238,8 @@ fn opt_nanos<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, 
     }
 }
 
-fn nanos<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+/// A `Duration` serialized as whole nanoseconds.
+pub(crate) fn nanos<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(nanos_of(*d))
 }
 

@@ -70,8 +70,13 @@ impl Collector {
         self.recorded >= self.setup.options.max_events
     }
 
-    /// Function `index` (None: a span named `name`) was entered.
-    pub(crate) fn enter(&mut self, index: Option<u32>, name: impl FnOnce() -> Arc<str>) {
+    /// Function `index` (None: a span) was entered; `name` names it, and is
+    /// only asked when the call is kept.
+    pub(crate) fn enter(
+        &mut self,
+        index: Option<u32>,
+        name: impl FnOnce(&ObserveSetup) -> Arc<str>,
+    ) {
         if self.skipped > 0
             || self.stack.len() >= self.setup.options.max_depth
             || self.over_limits()
@@ -83,8 +88,9 @@ impl Collector {
             return;
         }
         self.recorded += 1;
+        let name = name(&self.setup);
         self.stack.push(Frame {
-            name: name(),
+            name,
             index,
             start: Instant::now(),
             within: Vec::new(),

@@ -71,11 +71,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<StoreData>) -> wasmtime::Result<
 
 fn enter_function(mut caller: Caller<'_, StoreData>, index: u32) -> Result {
     if let Some(c) = caller.data_mut().observe.as_deref_mut() {
-        let setup = c.setup.clone();
-        c.enter(Some(index), || match &setup.instrumentation {
-            Some(names) => names.name(index),
-            None => format!("func[{index}]").into(),
-        });
+        c.enter(Some(index), |setup| setup.function_name(index));
     }
     Ok(())
 }
@@ -99,13 +95,13 @@ fn span_enter(mut caller: Caller<'_, StoreData>, ptr: u64, len: u32) -> Result {
     match text(&mut caller, ptr, len) {
         Ok(name) => {
             if let Some(c) = caller.data_mut().observe.as_deref_mut() {
-                c.enter(None, || name.into());
+                c.enter(None, |_| name.into());
             }
         }
         // The span is still entered, so that its exit balances.
         Err(e) => with_collector(&mut caller, |c| {
             c.problem(|| format!("span-enter: {e}"));
-            c.enter(None, || "(unreadable span name)".into());
+            c.enter(None, |_| "(unreadable span name)".into());
         }),
     }
     Ok(())

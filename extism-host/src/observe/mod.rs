@@ -200,6 +200,16 @@ pub(crate) struct ObserveSetup {
     pub(crate) instrumentation: Option<Arc<Instrumentation>>,
 }
 
+impl ObserveSetup {
+    /// The name of the instrumented module's function `index`.
+    pub(crate) fn function_name(&self, index: u32) -> Arc<str> {
+        match &self.instrumentation {
+            Some(names) => names.name(index),
+            None => names::unnamed(index),
+        }
+    }
+}
+
 /// Ends a call's trace: to `tracing` under `span`, and to each adapter.
 pub(crate) fn deliver(span: &tracing::Span, trace: &Trace, setup: &ObserveSetup) {
     if setup.options.tracing {

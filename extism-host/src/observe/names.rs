@@ -101,7 +101,7 @@ impl Instrumentation {
     pub(crate) fn name(&self, index: u32) -> Arc<str> {
         match self.names.get(&index) {
             Some(name) => name.clone(),
-            None => format!("func[{index}]").into(),
+            None => unnamed(index),
         }
     }
 
@@ -110,6 +110,11 @@ impl Instrumentation {
     pub(crate) fn named(&self) -> usize {
         self.names.len()
     }
+}
+
+/// How a function without a name is shown.
+pub(crate) fn unnamed(index: u32) -> Arc<str> {
+    format!("func[{index}]").into()
 }
 
 /// A symbol as people read it: Rust (legacy and v0 mangling, without the

@@ -47,7 +47,7 @@ pub enum TraceEvent {
         /// Pages added.
         pages: u32,
         /// When, from the start of the call.
-        #[serde(serialize_with = "nanos")]
+        #[serde(serialize_with = "crate::stats::nanos")]
         at: Duration,
     },
     /// Tags for the span they are in (`span-tags`), split at commas.
@@ -82,10 +82,10 @@ pub struct FunctionCall {
     /// The function's index; None for a span opened with `span-enter`.
     pub index: Option<u32>,
     /// When it started, from the start of the call.
-    #[serde(serialize_with = "nanos")]
+    #[serde(serialize_with = "crate::stats::nanos")]
     pub start: Duration,
     /// How long it ran.
-    #[serde(serialize_with = "nanos")]
+    #[serde(serialize_with = "crate::stats::nanos")]
     pub duration: Duration,
     /// Whether it returned; false when the call ended first (a trap, a
     /// timeout, a missing `exit`).
@@ -101,10 +101,6 @@ pub struct FunctionCall {
 pub enum MetricFormat {
     /// StatsD text (format code 1).
     Statsd,
-}
-
-fn nanos<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 fn level_name<S: serde::Serializer>(level: &LogLevel, s: S) -> Result<S::Ok, S::Error> {
