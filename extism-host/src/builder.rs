@@ -69,11 +69,30 @@ pub struct PluginBuilder {
     call_timing: bool,
 }
 
+impl std::fmt::Debug for PluginBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let functions: Vec<String> = self
+            .functions
+            .iter()
+            .map(|function| format!("{}::{}", function.namespace(), function.name()))
+            .collect();
+        f.debug_struct("PluginBuilder")
+            .field("manifest", &self.manifest)
+            .field("name", &self.name)
+            .field("functions", &functions)
+            .field("wasi", &self.wasi)
+            .field("async", &self.asyncness)
+            .field("fuel_limit", &self.fuel_limit)
+            .finish_non_exhaustive()
+    }
+}
+
 impl PluginBuilder {
-    /// Options for a plug-in described by `manifest`.
-    pub fn new(manifest: Manifest) -> Self {
+    /// Options for a plug-in described by `manifest` (owned, or borrowed and
+    /// cloned).
+    pub fn new(manifest: impl Into<Manifest>) -> Self {
         PluginBuilder {
-            manifest,
+            manifest: manifest.into(),
             engine: None,
             functions: Vec::new(),
             wasi: false,

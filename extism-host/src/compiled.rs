@@ -47,6 +47,16 @@ struct CompiledInner {
     dumps: Dumps,
 }
 
+impl std::fmt::Debug for CompiledPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledPlugin")
+            .field("name", &self.name())
+            .field("async", &self.is_async())
+            .field("functions", &self.functions().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
 impl CompiledPlugin {
     pub(crate) fn new(
         engine: Engine,

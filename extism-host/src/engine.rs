@@ -55,6 +55,27 @@ impl std::fmt::Debug for Engine {
 }
 
 /// Options of an [`Engine`].
+///
+/// ```
+/// use extism_host::{Engine, PluginBuilder};
+///
+/// // Fuel metering and an on-disk cache of compiled code.
+/// let cache = std::env::temp_dir().join("extism-host-doc-cache");
+/// let engine = Engine::builder()
+///     .with_fuel(true)
+///     .with_compilation_cache(&cache)
+///     .build()?;
+/// let mut plugin = PluginBuilder::from_wasm(r#"(module (func (export "spin") (loop $l (br $l))))"#)
+///     .with_engine(engine)
+///     .with_fuel_limit(10_000)
+///     .build()?;
+/// let error = plugin.call_bytes("spin", b"").unwrap_err();
+/// assert_eq!(error.kind(), "out_of_fuel");
+///
+/// // A wasm stack out of range is refused when the engine is made.
+/// assert!(Engine::builder().with_wasm_stack_bytes(0).build().is_err());
+/// # Ok::<(), extism_host::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct EngineBuilder {
     fuel: bool,

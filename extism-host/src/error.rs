@@ -15,15 +15,42 @@ pub enum Error {
     #[error("invalid manifest: {0}")]
     Manifest(String),
 
+    /// A manifest file could not be read ([`Manifest::from_path`](crate::Manifest::from_path)).
+    #[error("cannot read manifest file `{}`", path.display())]
+    ManifestFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+
     /// A wasm module named by the manifest could not be read or fetched.
+    ///
+    /// The I/O or HTTP error behind it, when there is one, is the
+    /// [`source`](std::error::Error::source): a missing file's
+    /// [`std::io::Error`] keeps its [`kind`](std::io::Error::kind).
+    ///
+    /// ```
+    /// use extism_host::{Error, Manifest, Plugin, Wasm};
+    /// use std::error::Error as _;
+    ///
+    /// let manifest = Manifest::new([Wasm::file("no/such/plugin.wasm")]);
+    /// let error = Plugin::new(&manifest, [], false).unwrap_err();
+    /// assert!(matches!(error, Error::WasmSource { .. }));
+    /// let io = error.source().unwrap().downcast_ref::<std::io::Error>().unwrap();
+    /// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    /// ```
     #[error("cannot load wasm module `{module}` from {source_name}: {cause}")]
     WasmSource {
         /// The module's name in the manifest.
         module: String,
         /// Where it was to come from (a path or a URL).
         source_name: String,
-        /// Why it failed.
+        /// What failed, in words (`cannot open it`, `it is not a regular file`...).
         cause: String,
+        /// The I/O or HTTP error, when one is behind it.
+        #[source]
+        source: Option<BoxError>,
     },
 
     /// A module's bytes do not have the SHA-256 the manifest expects.
@@ -66,7 +93,7 @@ pub enum Error {
 
     /// A module imports something this host does not provide, or provides
     /// with another type.
-    #[error("plug-in `{plugin}`: module `{module}` imports `{import}` {signature}, {reason}")]
+    #[error("plug-in `{plugin}`: module `{module}` cannot import `{import}` {signature}: {reason}")]
     Link {
         /// The plug-in's name.
         plugin: String,
@@ -76,7 +103,8 @@ pub enum Error {
         import: String,
         /// The import's wasm type, e.g. `func (i64) -> (i64)`.
         signature: String,
-        /// Why it cannot be satisfied.
+        /// Why it cannot be satisfied, e.g. `WASI is not enabled for this
+        /// plug-in (PluginBuilder::with_wasi(true))`.
         reason: String,
     },
 
@@ -137,7 +165,9 @@ pub enum Error {
 
     /// The plug-in trapped: `unreachable`, an out-of-bounds access, a stack
     /// overflow, a division by zero...
-    #[error("plug-in `{plugin}`: function `{function}` trapped: {trap}{}", backtrace_suffix(.backtrace))]
+    ///
+    /// The message is one line; the wasm backtrace is in `backtrace`.
+    #[error("plug-in `{plugin}`: function `{function}` trapped: {trap}")]
     Trap {
         /// The plug-in's name.
         plugin: String,
@@ -150,7 +180,32 @@ pub enum Error {
     },
 
     /// A host function the plug-in called returned an error.
-    #[error("plug-in `{plugin}`: function `{function}`: host function `{host_function}` failed: {message}")]
+    ///
+    /// That error is the [`source`](std::error::Error::source), with its own
+    /// causes after it, so it can be downcast to the type the host function
+    /// returned:
+    ///
+    /// ```
+    /// use extism_host::{CurrentPlugin, Error, HostError, HostFunction, Plugin, Manifest, Wasm};
+    /// use std::error::Error as _;
+    ///
+    /// let lookup = HostFunction::wrap("lookup", |_: &mut CurrentPlugin<'_>, _: u64| -> Result<u64, HostError> {
+    ///     Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the store is slow"))?
+    /// });
+    /// let wat = r#"(module
+    ///     (import "extism:host/user" "lookup" (func $lookup (param i64) (result i64)))
+    ///     (func (export "run") (result i32) (drop (call $lookup (i64.const 1))) (i32.const 0)))"#;
+    /// let mut plugin = Plugin::new(Manifest::new([Wasm::data(wat)]), [lookup], false)?;
+    /// let error = plugin.call_bytes("run", b"").unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "plug-in `plugin`: function `run`: host function `extism:host/user::lookup` failed"
+    /// );
+    /// let io = error.source().unwrap().downcast_ref::<std::io::Error>().unwrap();
+    /// assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+    /// # Ok::<(), Error>(())
+    /// ```
+    #[error("plug-in `{plugin}`: function `{function}`: host function `{host_function}` failed")]
     HostFunction {
         /// The plug-in's name.
         plugin: String,
@@ -158,8 +213,11 @@ pub enum Error {
         function: String,
         /// The failing host function, as `namespace::name`.
         host_function: String,
-        /// The host function's error.
+        /// The host function's error as text, its causes included.
         message: String,
+        /// The host function's error.
+        #[source]
+        source: BoxError,
     },
 
     /// A call ran past its time limit.
@@ -242,13 +300,17 @@ pub enum Error {
         message: String,
     },
 
-    /// A value crossing the boundary could not be encoded or decoded.
-    #[error("plug-in `{plugin}`: function `{function}`: {source}")]
+    /// A value crossing the boundary could not be encoded or decoded; the
+    /// codec's error, which says which type and why, is the
+    /// [`source`](std::error::Error::source).
+    #[error("plug-in `{plugin}`: function `{function}`: cannot {stage}")]
     Codec {
         /// The plug-in's name.
         plugin: String,
         /// The export that was called.
         function: String,
+        /// Whether the input or the output did not fit.
+        stage: CodecStage,
         /// What did not fit.
         source: extism_codec::Error,
     },
@@ -323,6 +385,24 @@ pub enum Error {
     },
 }
 
+/// Which side of a typed call a codec failed on; see [`Error::Codec`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CodecStage {
+    /// The input could not be encoded into bytes.
+    EncodeInput,
+    /// The plug-in's output could not be decoded into the type asked for.
+    DecodeOutput,
+}
+
+impl fmt::Display for CodecStage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CodecStage::EncodeInput => "encode the input",
+            CodecStage::DecodeOutput => "decode the output",
+        })
+    }
+}
+
 /// An export an interface calls, present in the plug-in but not callable as an
 /// Extism function (`() -> i32` or `() -> ()`); see [`Error::Interface`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -377,13 +457,6 @@ fn memory_limit(function: &str, max_pages: u32, declared_pages: Option<u64>) -> 
     }
 }
 
-fn backtrace_suffix(backtrace: &Option<String>) -> String {
-    match backtrace {
-        Some(bt) if !bt.is_empty() => format!("\n{bt}"),
-        _ => String::new(),
-    }
-}
-
 impl Error {
     /// The exit code the reference runtime reports for this outcome
     /// (`extism_plugin_call`'s return value / `call_get_error_code`): the
@@ -394,6 +467,7 @@ impl Error {
             Error::Plugin { code, .. } | Error::ExitCode { code, .. } => *code,
             Error::Trap { .. } | Error::Timeout { .. } | Error::Cancelled { .. } => 134,
             Error::Manifest(_)
+            | Error::ManifestFile { .. }
             | Error::WasmSource { .. }
             | Error::HashMismatch { .. }
             | Error::Compile { .. }
@@ -421,6 +495,7 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Manifest(_) => "manifest",
+            Error::ManifestFile { .. } => "manifest_file",
             Error::WasmSource { .. } => "wasm_source",
             Error::HashMismatch { .. } => "hash_mismatch",
             Error::Compile { .. } => "compile",
@@ -471,6 +546,7 @@ impl Error {
             | Error::PoolTimeout { plugin, .. }
             | Error::Runtime { plugin, .. } => Some(plugin),
             Error::Manifest(_)
+            | Error::ManifestFile { .. }
             | Error::WasmSource { .. }
             | Error::HashMismatch { .. }
             | Error::Engine { .. } => None,
@@ -482,8 +558,12 @@ impl Error {
 /// call fails with [`Error::HostFunction`] carrying this text;
 /// [`HostError::guest`] makes one the plug-in gets instead.
 ///
-/// Any `std::error::Error` converts into it, so `?` works inside host
-/// functions; [`HostError::msg`] makes one from text.
+/// Any `std::error::Error + Send + Sync` converts into it, and so do
+/// `anyhow::Error` and `Box<dyn Error + Send + Sync>`, so `?` works inside
+/// host functions and a host function may return any of them;
+/// [`HostError::msg`] makes one from text. The error stays the
+/// [`source`](std::error::Error::source) of the call's
+/// [`Error::HostFunction`], downcastable to its type.
 ///
 /// ```
 /// use extism_host::{CurrentPlugin, HostError, HostFunction};
@@ -536,10 +616,13 @@ impl HostError {
     }
 }
 
-impl<E: std::error::Error + Send + Sync + 'static> From<E> for HostError {
+/// Anything that boxes into an error: every `std::error::Error + Send +
+/// Sync`, `anyhow::Error` (which converts into a box keeping its chain),
+/// `Box<dyn Error + Send + Sync>` itself, `String` and `&str`.
+impl<E: Into<BoxError>> From<E> for HostError {
     fn from(error: E) -> Self {
         HostError {
-            error: Box::new(error),
+            error: error.into(),
             for_guest: false,
         }
     }
@@ -562,6 +645,9 @@ impl fmt::Display for HostError {
         Ok(())
     }
 }
+
+/// An error from a library or a host function, boxed.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A convenient alias for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

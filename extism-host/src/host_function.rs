@@ -10,7 +10,7 @@ use std::mem::MaybeUninit;
 use wasmtime::{Caller, FuncType, Linker, ValRaw};
 
 use crate::current_plugin::CurrentPlugin;
-use crate::error::HostError;
+use crate::error::{BoxError, HostError};
 use crate::store::StoreData;
 
 use crate::abi::USER_NAMESPACE;
@@ -78,7 +78,9 @@ impl fmt::Display for ValType {
 #[derive(Debug)]
 pub(crate) struct HostFunctionFailure {
     pub(crate) host_function: String,
+    /// The error's text, its causes included.
     pub(crate) message: String,
+    pub(crate) source: BoxError,
 }
 
 impl fmt::Display for HostFunctionFailure {
@@ -117,6 +119,7 @@ pub(crate) fn failure(label: &str, error: HostError) -> wasmtime::Error {
     wasmtime::Error::new(HostFunctionFailure {
         host_function: label.to_string(),
         message: error.to_string(),
+        source: error.into_inner(),
     })
 }
 
@@ -237,7 +240,8 @@ impl HostFunction {
 
     /// A host function from a closure with typed wasm arguments
     /// (`i32`, `u32`, `i64`, `u64`, `f32`, `f64`) returning
-    /// `Result<R, HostError>` where `R` is one of those, a tuple of them or `()`.
+    /// `Result<R, E>` where `R` is one of those, a tuple of them or `()`, and
+    /// `E` converts into [`HostError`] (see [`IntoHostFn`]).
     pub fn wrap<Params, Results>(
         name: impl Into<String>,
         f: impl IntoHostFn<Params, Results>,
@@ -355,7 +359,9 @@ impl HostFunction {
 }
 
 /// Closures [`HostFunction::wrap`] accepts: `Fn(&mut CurrentPlugin, A1, ..., An)
-/// -> Result<R, HostError>` for up to eight wasm-typed arguments.
+/// -> Result<R, E>` for up to eight wasm-typed arguments, where `E` converts
+/// into [`HostError`] (`HostError` itself, any `std::error::Error + Send + Sync`,
+/// `anyhow::Error`, `Box<dyn Error + Send + Sync>`, `String`).
 pub trait IntoHostFn<Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
     fn into_define(self) -> Definition;
@@ -367,11 +373,12 @@ pub struct Definition(Define);
 
 macro_rules! impl_into_host_fn {
     ($($arg:ident)*) => {
-        impl<F, $($arg,)* R> IntoHostFn<($($arg,)*), R> for F
+        impl<F, $($arg,)* R, E> IntoHostFn<($($arg,)*), Result<R, E>> for F
         where
-            F: Fn(&mut CurrentPlugin<'_>, $($arg),*) -> Result<R, HostError> + Send + Sync + 'static,
+            F: Fn(&mut CurrentPlugin<'_>, $($arg),*) -> Result<R, E> + Send + Sync + 'static,
             $($arg: wasmtime::WasmTy + 'static,)*
             R: wasmtime::WasmRet + Default + 'static,
+            E: Into<HostError> + 'static,
         {
             fn into_define(self) -> Definition {
                 let f = Arc::new(self);
@@ -384,7 +391,7 @@ macro_rules! impl_into_host_fn {
                         move |caller: Caller<'_, StoreData>, $($arg: $arg),*| -> wasmtime::Result<R> {
                             let started = Instant::now();
                             let mut plugin = CurrentPlugin::new(caller);
-                            let result = f(&mut plugin, $($arg),*);
+                            let result = f(&mut plugin, $($arg),*).map_err(Into::into);
                             let settled = settle(&mut plugin, &label, result);
                             plugin.counted(started);
                             settled

@@ -19,6 +19,7 @@ use crate::env::{env_error, EnvErrorKind};
 use crate::interrupt::{CallInterrupt, Interruption};
 use crate::kernel;
 use crate::manifest::WasmRequest;
+use crate::source::LoadFailure;
 use crate::store::StoreData;
 
 /// How many redirects a plug-in's request may follow.
@@ -324,7 +325,7 @@ fn send(
 
 /// Downloads a module for a `url` entry of a manifest. The URL comes from the
 /// host's own manifest, so `allowed_hosts` (a plug-in policy) does not apply.
-pub(crate) fn fetch_module(request: &WasmRequest) -> Result<Vec<u8>, String> {
+pub(crate) fn fetch_module(request: &WasmRequest) -> Result<Vec<u8>, LoadFailure> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(60)))
@@ -336,10 +337,17 @@ pub(crate) fn fetch_module(request: &WasmRequest) -> Result<Vec<u8>, String> {
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
-    let req = builder.body(()).map_err(|e| e.to_string())?;
-    let response = agent.run(req).map_err(|e| e.to_string())?;
+    let req = builder
+        .body(())
+        .map_err(|e| LoadFailure::because("the request is not valid", e))?;
+    let response = agent
+        .run(req)
+        .map_err(|e| LoadFailure::because("the request failed", e))?;
     if !response.status().is_success() {
-        return Err(format!("the server answered {}", response.status()));
+        return Err(LoadFailure::new(format!(
+            "the server answered {}",
+            response.status()
+        )));
     }
     crate::source::read_capped(response.into_body().into_reader(), 0)
 }

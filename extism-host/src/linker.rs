@@ -101,7 +101,7 @@ fn bind_late(source: ImportSource, late: bool) -> std::result::Result<ImportSour
     match source {
         ImportSource::Module { index, .. } if late => Ok(ImportSource::Late { index }),
         ImportSource::Command { .. } if late => {
-            Err("but that module is a WASI command made after the module importing from it".into())
+            Err("that module is a WASI command made after the module importing from it".into())
         }
         other => Ok(other),
     }
@@ -302,14 +302,14 @@ fn check_order(
     let (module, name) = (import.module(), import.name());
     match by_name.get(module) {
         Some(&index) if index == position => Err(format!(
-            "but module `{module}` cannot import its own export `{name}`"
+            "module `{module}` cannot import its own export `{name}`"
         )),
         Some(&index) if index > position => {
             if matches!(import.ty(), ExternType::Func(_)) {
                 Ok(true)
             } else {
                 Err(format!(
-                    "but module `{module}` is instantiated after the module importing from it \
+                    "module `{module}` is instantiated after the module importing from it \
                      (it imports from that module too, or it is main): only functions can be \
                      imported from a module made later"
                 ))
@@ -339,13 +339,13 @@ fn resolve(
     // The kernel, under its name or (pre-1.0 PDKs) as `env::extism_*`.
     if let Some(kernel_name) = abi::kernel_import(module, name) {
         if !matches!(import.ty(), ExternType::Func(_)) {
-            return Err("but plug-ins may import only functions from the Extism kernel".into());
+            return Err("plug-ins may import only functions from the Extism kernel".into());
         }
         if abi::home(kernel_name) == Some(Home::KernelWasm) {
             let export = engine
                 .kernel_module()
                 .get_export_index(kernel_name)
-                .ok_or_else(|| format!("but the kernel does not export `{kernel_name}`"))?;
+                .ok_or_else(|| format!("the kernel does not export `{kernel_name}`"))?;
             return Ok(ImportSource::Kernel(export));
         }
         if defined(scratch, KERNEL_NAMESPACE, kernel_name) {
@@ -362,12 +362,12 @@ fn resolve(
     if let Some(&index) = by_name.get(module) {
         let (_, dep) = &ordered[index];
         let export = dep.get_export_index(name).ok_or_else(|| {
-            format!("but module `{module}` of the plug-in has no export `{name}`")
+            format!("module `{module}` of the plug-in has no export `{name}`")
         })?;
         if is_command(dep) {
             if !matches!(import.ty(), ExternType::Func(_)) {
                 return Err(format!(
-                    "but module `{module}` is a WASI command, which gets a fresh instance for \
+                    "module `{module}` is a WASI command, which gets a fresh instance for \
                      every call of its functions: only functions can be imported from it"
                 ));
             }
@@ -382,7 +382,7 @@ fn resolve(
     if WASI_NAMESPACES.contains(&module) {
         if !wasi {
             return Err(
-                "but WASI is not enabled for this plug-in (PluginBuilder::with_wasi(true))".into(),
+                "WASI is not enabled for this plug-in (PluginBuilder::with_wasi(true))".into(),
             );
         }
         if defined(scratch, module, name) {
@@ -399,7 +399,7 @@ fn resolve(
         return Ok(from_linker(USER_NAMESPACE, name));
     }
     Err(format!(
-        "but no host function `{name}` is registered in namespace `{module}`"
+        "no host function `{name}` is registered in namespace `{module}`"
     ))
 }
 
@@ -415,7 +415,7 @@ fn check_type(
         ImportSource::Kernel(_) => engine
             .kernel_module()
             .get_export(abi::kernel_import(import.module(), import.name()).unwrap_or_default())
-            .ok_or("but the kernel does not export it")?,
+            .ok_or("the kernel does not export it")?,
         ImportSource::Linker { module, name } => linker
             .get(&mut *scratch, module, name)
             .map_err(|e| e.to_string())?
@@ -425,7 +425,7 @@ fn check_type(
         | ImportSource::Late { index } => ordered[*index]
             .1
             .get_export(import.name())
-            .ok_or("but the module does not export it")?,
+            .ok_or("the module does not export it")?,
     };
     let matches = match (&import.ty(), &provided) {
         (ExternType::Func(want), ExternType::Func(have)) => have.matches(want),
@@ -438,7 +438,7 @@ fn check_type(
         Ok(())
     } else {
         Err(format!(
-            "but this host provides it as {}",
+            "this host provides it as {}",
             describe(&provided)
         ))
     }

@@ -1,32 +1,4 @@
 //! Extism manifests: which wasm to load and what the plug-in may do.
-//!
-//! The JSON form is the one every Extism SDK reads:
-//!
-//! ```
-//! use extism_host::Manifest;
-//!
-//! let manifest: Manifest = serde_json::from_str(r#"{
-//!     "wasm": [{ "path": "plugin.wasm", "hash": "0c5a..." }],
-//!     "config": { "vowels": "aeiouAEIOU" },
-//!     "memory": { "max_pages": 16 },
-//!     "timeout_ms": 1000
-//! }"#).unwrap();
-//! assert_eq!(manifest.config["vowels"], "aeiouAEIOU");
-//! assert_eq!(manifest.memory.max_pages, Some(16));
-//! ```
-//!
-//! Rust code can build the same thing:
-//!
-//! ```
-//! use extism_host::{Manifest, Wasm};
-//! use std::time::Duration;
-//!
-//! let manifest = Manifest::new([Wasm::file("plugin.wasm")])
-//!     .with_config("vowels", "aeiouAEIOU")
-//!     .with_max_pages(16)
-//!     .with_timeout(Duration::from_secs(1));
-//! assert_eq!(manifest.timeout_ms, Some(1000));
-//! ```
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -38,6 +10,54 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::{Error, Result};
 
 /// A plug-in's description: its modules, limits, config and capabilities.
+///
+/// The JSON form is the one every Extism SDK reads; TOML with the same
+/// fields works too, as in the official runtime. [`Manifest::from_path`]
+/// reads either from a file, and `str::parse` (or [`Manifest::from_json`])
+/// from text:
+///
+/// ```
+/// use extism_host::Manifest;
+///
+/// let manifest: Manifest = r#"{
+///     "wasm": [
+///         { "path": "plugin.wasm", "hash": "0c5a..." },
+///         { "url": "https://example.com/helper.wasm", "name": "helper" }
+///     ],
+///     "config": { "vowels": "aeiouAEIOU" },
+///     "memory": { "max_pages": 16, "max_var_bytes": 4096 },
+///     "allowed_hosts": ["*.example.com"],
+///     "allowed_paths": { "ro:/var/data": "/data" },
+///     "timeout_ms": 1000
+/// }"#.parse()?;
+/// assert_eq!(manifest.config["vowels"], "aeiouAEIOU");
+/// assert_eq!(manifest.memory.max_pages, Some(16));
+///
+/// let toml: Manifest = r#"
+///     timeout_ms = 1000
+///     config = { vowels = "aeiouAEIOU" }
+///     [[wasm]]
+///     path = "plugin.wasm"
+/// "#.parse()?;
+/// assert_eq!(toml.timeout_ms, manifest.timeout_ms);
+/// # Ok::<(), extism_host::Error>(())
+/// ```
+///
+/// Rust code builds the same thing with [`Manifest::new`] and the `with_*`
+/// methods:
+///
+/// ```
+/// use extism_host::{Manifest, Wasm};
+/// use std::time::Duration;
+///
+/// let manifest = Manifest::new([Wasm::file("plugin.wasm")])
+///     .with_config("vowels", "aeiouAEIOU")
+///     .with_max_pages(16)
+///     .with_allowed_host("*.example.com")
+///     .with_timeout(Duration::from_secs(1));
+/// assert_eq!(manifest.timeout_ms, Some(1000));
+/// assert_eq!(manifest.to_json(), r#"{"wasm":[{"path":"plugin.wasm"}],"memory":{"max_pages":16},"config":{"vowels":"aeiouAEIOU"},"allowed_hosts":["*.example.com"],"timeout_ms":1000}"#);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
@@ -87,6 +107,22 @@ pub const DEFAULT_MAX_VAR_BYTES: u64 = 1024 * 1024;
 pub const DEFAULT_MAX_HTTP_RESPONSE_BYTES: u64 = 50 * 1024 * 1024;
 
 /// Where a module comes from, with its optional name and expected hash.
+///
+/// ```
+/// use extism_host::{Manifest, Plugin, Wasm};
+///
+/// let file = Wasm::file("plugins/count_vowels.wasm").with_name("main");
+/// let url = Wasm::url("https://example.com/helper.wasm").with_name("helper");
+/// assert_eq!(url.meta().name.as_deref(), Some("helper"));
+///
+/// // Bytes (or WAT text); with a hash, other bytes are refused.
+/// let wat = r#"(module (func (export "noop")))"#;
+/// let hash = "0000000000000000000000000000000000000000000000000000000000000000";
+/// let error = Plugin::new(Manifest::new([Wasm::data(wat).with_hash(hash)]), [], false)
+///     .unwrap_err();
+/// assert_eq!(error.kind(), "hash_mismatch");
+/// # let _ = file;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Wasm {
     /// A file on the host.
@@ -197,7 +233,50 @@ impl Manifest {
 
     /// Reads a manifest from JSON; the error names the offending field.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| Error::Manifest(e.to_string()))
+        serde_json::from_str(json).map_err(|e| Error::Manifest(format!("JSON: {e}")))
+    }
+
+    /// Reads a manifest from TOML (the JSON form's fields, in TOML); the
+    /// error names the offending field.
+    pub fn from_toml(toml: &str) -> Result<Self> {
+        toml::from_str(toml).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| toml[..span.start.min(toml.len())].lines().count().max(1));
+            let message = e.message().trim_end();
+            Error::Manifest(match line {
+                Some(line) => format!("TOML, line {line}: {message}"),
+                None => format!("TOML: {message}"),
+            })
+        })
+    }
+
+    /// Reads a manifest file: JSON, or TOML for a `.toml` file (a file of
+    /// another extension is JSON if it starts with `{`). Relative `path`s of
+    /// the manifest's modules stay relative to the current directory, as in
+    /// the other Extism SDKs.
+    ///
+    /// # Errors
+    /// [`Error::ManifestFile`] when the file cannot be read,
+    /// [`Error::Manifest`] when it does not parse.
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| Error::ManifestFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let toml = path.extension().is_some_and(|ext| ext == "toml");
+        let parsed = if toml {
+            Manifest::from_toml(&text)
+        } else {
+            text.parse()
+        };
+        parsed.map_err(|e| match e {
+            Error::Manifest(message) => {
+                Error::Manifest(format!("file `{}`: {message}", path.display()))
+            }
+            other => other,
+        })
     }
 
     /// The manifest as JSON.
@@ -251,6 +330,25 @@ impl Manifest {
     pub fn with_max_http_response_bytes(mut self, bytes: u64) -> Self {
         self.memory.max_http_response_bytes = Some(bytes);
         self
+    }
+}
+
+impl std::str::FromStr for Manifest {
+    type Err = Error;
+
+    /// JSON when the text starts with `{` (after white space), TOML otherwise.
+    fn from_str(text: &str) -> Result<Self> {
+        if text.trim_start().starts_with('{') {
+            Manifest::from_json(text)
+        } else {
+            Manifest::from_toml(text)
+        }
+    }
+}
+
+impl From<&Manifest> for Manifest {
+    fn from(manifest: &Manifest) -> Self {
+        manifest.clone()
     }
 }
 

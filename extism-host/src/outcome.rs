@@ -100,28 +100,37 @@ pub(crate) fn from_wasmtime(cx: FailedCall<'_>, error: wasmtime::Error) -> Error
             Interruption::Cancelled => Error::Cancelled { plugin, function },
         };
     }
-    if let Some(failure) = error.downcast_ref::<HostFunctionFailure>() {
-        return Error::HostFunction {
-            plugin,
-            function,
-            host_function: failure.host_function.clone(),
-            message: failure.message.clone(),
-        };
-    }
-    if let Some(env) = error.downcast_ref::<EnvError>() {
-        return match &env.kind {
-            EnvErrorKind::Vars(e) => Error::Vars {
-                plugin,
-                message: format!("function `{function}`: var_set refused: {e}"),
-            },
-            _ => Error::HostFunction {
+    // Taken by value: the host function's error becomes the call's source.
+    let error = match error.downcast::<HostFunctionFailure>() {
+        Ok(failure) => {
+            return Error::HostFunction {
                 plugin,
                 function,
-                host_function: format!("{}::{}", crate::abi::KERNEL_NAMESPACE, env.function),
-                message: env.to_string(),
-            },
-        };
-    }
+                host_function: failure.host_function,
+                message: failure.message,
+                source: failure.source,
+            }
+        }
+        Err(error) => error,
+    };
+    let error = match error.downcast::<EnvError>() {
+        Ok(env) => {
+            return match &env.kind {
+                EnvErrorKind::Vars(e) => Error::Vars {
+                    plugin,
+                    message: format!("function `{function}`: var_set refused: {e}"),
+                },
+                _ => Error::HostFunction {
+                    plugin,
+                    function,
+                    host_function: format!("{}::{}", crate::abi::KERNEL_NAMESPACE, env.function),
+                    message: env.to_string(),
+                    source: Box::new(env),
+                },
+            }
+        }
+        Err(error) => error,
+    };
     if let Some(limit) = error.downcast_ref::<MemoryLimitExceeded>() {
         return Error::MemoryLimit {
             plugin,

@@ -12,7 +12,7 @@ use crate::builder::PluginBuilder;
 use crate::call::{ActiveCall, CallOptions};
 use crate::compiled::CompiledPlugin;
 use crate::context::CallContext;
-use crate::error::{Error, Result};
+use crate::error::{CodecStage, Error, Result};
 use crate::host_function::HostFunction;
 use crate::interrupt::{CancelHandle, CancelState};
 use crate::kernel;
@@ -107,14 +107,26 @@ enum ExportFunc {
     Unit(TypedFunc<(), ()>),
 }
 
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("name", &self.name())
+            .field("async", &self.compiled.is_async())
+            .field("timeout", &self.timeout)
+            .field("calls", &self.calls())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Plugin {
-    /// Creates a plug-in from a manifest with host functions, with or without
-    /// WASI; [`PluginBuilder`] has every other option.
+    /// Creates a plug-in from a manifest (owned or borrowed) with host
+    /// functions, with or without WASI; [`PluginBuilder`] has every other
+    /// option.
     ///
     /// # Errors
     /// See [`PluginBuilder::build`].
     pub fn new(
-        manifest: Manifest,
+        manifest: impl Into<Manifest>,
         functions: impl IntoIterator<Item = HostFunction>,
         wasi: bool,
     ) -> Result<Plugin> {
@@ -240,10 +252,10 @@ impl Plugin {
         I: extism_codec::Encode,
         O: extism_codec::Decode<'a>,
     {
-        let codec_error = codec_error(self.compiled.template().info.name.clone(), name);
-        let bytes = input.encode().map_err(&codec_error)?;
+        let plugin = self.compiled.template().info.name.clone();
+        let bytes = input.encode().map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?;
         let output = self.call_bytes(name, &bytes)?;
-        O::decode(output).map_err(codec_error)
+        O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
     }
 
     /// Calls the export `name` like [`call`](Self::call), lending `context`
@@ -293,10 +305,10 @@ impl Plugin {
         O: extism_codec::Decode<'a>,
         C: Send + 'static,
     {
-        let codec_error = codec_error(self.compiled.template().info.name.clone(), name);
-        let bytes = input.encode().map_err(&codec_error)?;
+        let plugin = self.compiled.template().info.name.clone();
+        let bytes = input.encode().map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?;
         let output = self.call_bytes_with_context(name, &bytes, context)?;
-        O::decode(output).map_err(codec_error)
+        O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
     }
 
     /// The export `name`, resolved and type-checked once per instance; shared
@@ -407,12 +419,12 @@ impl Plugin {
         I: extism_codec::Encode,
         O: extism_codec::Decode<'a>,
     {
-        let codec_error = codec_error(self.compiled.template().info.name.clone(), name);
+        let plugin = self.compiled.template().info.name.clone();
         // Owned, so that the future does not hold a borrow of `input` (which
         // would need `I: Sync` for the future to be `Send`).
-        let bytes = input.encode().map_err(&codec_error)?.into_owned();
+        let bytes = input.encode().map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?.into_owned();
         let output = self.call_bytes_async(name, &bytes).await?;
-        O::decode(output).map_err(codec_error)
+        O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
     }
 
     /// [`call_with_context`](Self::call_with_context), asynchronously.
@@ -430,12 +442,12 @@ impl Plugin {
         O: extism_codec::Decode<'a>,
         C: Send + 'static,
     {
-        let codec_error = codec_error(self.compiled.template().info.name.clone(), name);
-        let bytes = input.encode().map_err(&codec_error)?.into_owned();
+        let plugin = self.compiled.template().info.name.clone();
+        let bytes = input.encode().map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?.into_owned();
         let output = self
             .call_bytes_async_with_context(name, &bytes, context)
             .await?;
-        O::decode(output).map_err(codec_error)
+        O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
     }
 
     /// One call, written once for both APIs (see `blocking.rs`), inside
@@ -919,10 +931,16 @@ impl Plugin {
 }
 
 /// Turns a codec failure of a typed call into the call's error.
-fn codec_error(plugin: Arc<str>, function: &str) -> impl Fn(extism_codec::Error) -> Error + '_ {
-    move |source| Error::Codec {
+fn codec_error(
+    plugin: &str,
+    function: &str,
+    stage: CodecStage,
+    source: extism_codec::Error,
+) -> Error {
+    Error::Codec {
         plugin: plugin.to_string(),
         function: function.to_string(),
+        stage,
         source,
     }
 }

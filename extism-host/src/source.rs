@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::abi::{self, KERNEL_NAMESPACE, MAIN};
-use crate::error::{Error, Result};
+use crate::error::{BoxError, Error, Result};
 use crate::manifest::{Manifest, Wasm};
 
 /// The largest module a `wasm` entry may be (file or download): a bound on
@@ -77,44 +77,72 @@ pub(crate) fn default_plugin_name(wasm: &[Wasm]) -> String {
     }
 }
 
-fn read(wasm: &Wasm, name: &str) -> Result<Vec<u8>> {
-    match wasm {
-        Wasm::Data { data, .. } => Ok(data.clone()),
-        Wasm::File { path, .. } => read_file(path).map_err(|cause| Error::WasmSource {
-            module: name.to_string(),
-            source_name: format!("file `{}`", path.display()),
-            cause,
-        }),
-        Wasm::Url { request, .. } => {
-            crate::http::fetch_module(request).map_err(|cause| Error::WasmSource {
-                module: name.to_string(),
-                source_name: format!("URL `{}`", request.url),
-                cause,
-            })
+/// Why a module's bytes could not be had: in words, and the error behind
+/// it, which becomes [`Error::WasmSource`]'s source.
+pub(crate) struct LoadFailure {
+    cause: String,
+    source: Option<BoxError>,
+}
+
+impl LoadFailure {
+    /// A failure with no error behind it.
+    pub(crate) fn new(cause: impl Into<String>) -> Self {
+        LoadFailure {
+            cause: cause.into(),
+            source: None,
         }
     }
+
+    /// `what` failed because of `source`.
+    pub(crate) fn because(
+        what: &str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        LoadFailure {
+            cause: what.to_string(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+fn read(wasm: &Wasm, name: &str) -> Result<Vec<u8>> {
+    let (source_name, bytes) = match wasm {
+        Wasm::Data { data, .. } => return Ok(data.clone()),
+        Wasm::File { path, .. } => (format!("file `{}`", path.display()), read_file(path)),
+        Wasm::Url { request, .. } => (
+            format!("URL `{}`", request.url),
+            crate::http::fetch_module(request),
+        ),
+    };
+    bytes.map_err(|failure| Error::WasmSource {
+        module: name.to_string(),
+        source_name,
+        cause: failure.cause,
+        source: failure.source,
+    })
 }
 
 /// Reads a module file: a regular file (symbolic links followed) of at most
 /// [`MAX_MODULE_BYTES`]. Devices and FIFOs are refused before they are
 /// opened, since opening a FIFO blocks and `/dev/zero` never ends.
-fn read_file(path: &std::path::Path) -> std::result::Result<Vec<u8>, String> {
-    let regular = |meta: &std::fs::Metadata| -> std::result::Result<(), String> {
+fn read_file(path: &std::path::Path) -> std::result::Result<Vec<u8>, LoadFailure> {
+    let regular = |meta: &std::fs::Metadata| -> std::result::Result<(), LoadFailure> {
         if !meta.is_file() {
-            return Err("it is not a regular file".into());
+            return Err(LoadFailure::new("it is not a regular file"));
         }
         if meta.len() > MAX_MODULE_BYTES {
-            return Err(format!(
+            return Err(LoadFailure::new(format!(
                 "it is {} bytes, more than the {MAX_MODULE_BYTES} bytes a module may be",
                 meta.len()
-            ));
+            )));
         }
         Ok(())
     };
-    regular(&std::fs::metadata(path).map_err(|e| e.to_string())?)?;
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let cannot_open = |e| LoadFailure::because("cannot open it", e);
+    regular(&std::fs::metadata(path).map_err(cannot_open)?)?;
+    let file = std::fs::File::open(path).map_err(cannot_open)?;
     // Checked again on the open file, in case the path changed in between.
-    let meta = file.metadata().map_err(|e| e.to_string())?;
+    let meta = file.metadata().map_err(cannot_open)?;
     regular(&meta)?;
     read_capped(file, meta.len())
 }
@@ -123,17 +151,17 @@ fn read_file(path: &std::path::Path) -> std::result::Result<Vec<u8>, String> {
 pub(crate) fn read_capped(
     reader: impl std::io::Read,
     expected_len: u64,
-) -> std::result::Result<Vec<u8>, String> {
+) -> std::result::Result<Vec<u8>, LoadFailure> {
     use std::io::Read;
     let mut bytes = Vec::with_capacity(expected_len.min(MAX_MODULE_BYTES) as usize);
     reader
         .take(MAX_MODULE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| LoadFailure::because("cannot read it", e))?;
     if bytes.len() as u64 > MAX_MODULE_BYTES {
-        return Err(format!(
+        return Err(LoadFailure::new(format!(
             "the module is larger than the {MAX_MODULE_BYTES} bytes a module may be"
-        ));
+        )));
     }
     Ok(bytes)
 }

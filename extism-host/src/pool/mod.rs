@@ -24,6 +24,30 @@ use crate::plugin::Plugin;
 use crate::stats::PluginStats;
 
 /// Options of a [`Pool`].
+///
+/// ```
+/// use extism_host::{Pool, PluginBuilder};
+/// use std::time::Duration;
+///
+/// let compiled = PluginBuilder::from_wasm(r#"(module (func (export "noop")))"#).compile()?;
+/// let pool = Pool::builder()
+///     .with_max_instances(2)
+///     .with_max_calls_per_instance(1000)
+///     .build(compiled);
+/// std::thread::scope(|threads| {
+///     for _ in 0..8 {
+///         threads.spawn(|| -> extism_host::Result<()> {
+///             let mut plugin = pool.get(Duration::from_secs(5))?;
+///             plugin.call_bytes("noop", b"")?;
+///             Ok(())
+///         });
+///     }
+/// });
+/// let metrics = pool.metrics();
+/// assert_eq!(metrics.checkouts, 8);
+/// assert!(metrics.created <= 2);
+/// # Ok::<(), extism_host::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct PoolBuilder {
     max_instances: usize,
@@ -154,6 +178,15 @@ pub struct PoolMetrics {
     pub created: u64,
     /// Instances dropped for having served `max_calls_per_instance` calls.
     pub retired: u64,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("name", &self.inner.compiled.name())
+            .field("metrics", &self.metrics())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pool {
@@ -373,6 +406,12 @@ async fn with_timeout<F: Future>(future: F, timeout: Duration) -> Option<F::Outp
 pub struct PooledPlugin {
     pool: Pool,
     plugin: Option<Box<Plugin>>,
+}
+
+impl std::fmt::Debug for PooledPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PooledPlugin").field(&self.plugin).finish()
+    }
 }
 
 impl Deref for PooledPlugin {
