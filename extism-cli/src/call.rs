@@ -1,6 +1,6 @@
 //! `extism-rs call`: call a plug-in function and print its output.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use std::sync::{Arc, Mutex};
@@ -16,7 +16,7 @@ use crate::options::{InputArgs, PluginArgs};
 #[derive(Args, Debug)]
 #[command(after_help = "\
 The output is written to stdout exactly as the plug-in returned it; with --loop N > 1 a newline
-follows each call's output. A failing call prints the plug-in's error on stderr and exits with the
+follows each call's output, and so it does for a single call when stdout is a terminal. A failing call prints the plug-in's error on stderr and exits with the
 plug-in's exit code when it is in 1..=255 (134 for a trap or a timeout), 1 otherwise; a load error
 exits with 1 and a usage error with 2.
 
@@ -32,7 +32,7 @@ Examples:
 fuel) to stderr, then the function tree of modules instrumented with the Observe SDK; --trace json
 prints one JSON object per call instead: {\"call\": {...}, \"trace\": {...} or null}.")]
 pub struct CallArgs {
-    /// The plug-in: a wasm file, an http(s) URL, or with --manifest a JSON manifest
+    /// The plug-in: a wasm file, an http(s) URL, or an Extism manifest (JSON or TOML)
     #[arg(value_name = "WASM_OR_MANIFEST")]
     pub wasm: String,
 
@@ -42,8 +42,7 @@ pub struct CallArgs {
 
     /// Call the function N times on the same plug-in instance (its memory and
     /// vars persist between calls), printing each output
-    #[arg(long = "loop", value_name = "N", default_value_t = 1,
-          value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long = "loop", value_name = "N", default_value_t = 1, value_parser = parse_loop)]
     pub repeat: u64,
 
     /// Print each call's figures and trace to stderr, as text or JSON
@@ -65,6 +64,17 @@ pub struct CallArgs {
 
     #[command(flatten)]
     pub plugin: PluginArgs,
+}
+
+/// `--loop N`: one call or more.
+fn parse_loop(arg: &str) -> Result<u64, String> {
+    match arg.parse::<u64>() {
+        Ok(0) => Err("the function is called N times, so N must be 1 or more".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "expected a number of calls (1 or more), found `{arg}`"
+        )),
+    }
 }
 
 /// How `--trace` prints.
@@ -89,6 +99,9 @@ pub fn run(args: &CallArgs) -> Result<ExitCode, CliError> {
     }
     let mut plugin = builder.build()?;
     let stdout = std::io::stdout();
+    // A person reading a terminal gets the prompt on a line of its own; a
+    // pipe or a file gets the output's bytes exactly.
+    let terminal = stdout.is_terminal();
     for i in 1..=args.repeat {
         // Copied out of the kernel, so that the figures can be read first.
         let result = plugin
@@ -113,7 +126,7 @@ pub fn run(args: &CallArgs) -> Result<ExitCode, CliError> {
         let written = out
             .write_all(&output)
             .and_then(|()| {
-                if args.repeat > 1 {
+                if args.repeat > 1 || (terminal && !output.ends_with(b"\n")) {
                     out.write_all(b"\n")
                 } else {
                     Ok(())

@@ -55,7 +55,14 @@ impl fmt::Display for CliError {
                 if let Some(context) = context {
                     write!(f, "{context}: ")?;
                 }
-                write!(f, "{error}")?;
+                let mut message = error.to_string();
+                let mut source = std::error::Error::source(&**error);
+                while let Some(cause) = source {
+                    message.push_str(": ");
+                    message.push_str(&cause.to_string());
+                    source = cause.source();
+                }
+                f.write_str(&in_cli_terms(&message))?;
                 if let Some(hint) = hint {
                     write!(f, "\nhint: {hint}")?;
                 }
@@ -65,6 +72,22 @@ impl fmt::Display for CliError {
             CliError::Other(message) => f.write_str(message),
         }
     }
+}
+
+/// The library's advice names its API (`PluginBuilder::with_wasi(true)`);
+/// here the same advice is a flag.
+const CLI_TERMS: &[(&str, &str)] = &[
+    ("PluginBuilder::with_wasi(true)", "call with --wasi"),
+    ("EngineBuilder::with_fuel(true)", "--fuel"),
+];
+
+/// `message` with the library's names of options replaced by the flags.
+pub fn in_cli_terms(message: &str) -> String {
+    CLI_TERMS
+        .iter()
+        .fold(message.to_string(), |text, (api, flag)| {
+            text.replace(api, flag)
+        })
 }
 
 impl From<extism_host::Error> for CliError {

@@ -15,7 +15,8 @@ use extism_host::{
     ImportItem, ImportProvider, Inspection, ItemType, Manifest, PluginBuilder, Wasm,
 };
 
-use crate::error::{io, CliError};
+use crate::error::{in_cli_terms, io, CliError};
+use crate::options::{is_manifest, read_manifest};
 
 /// List a plug-in's exports and imports, and check each import against this host.
 #[derive(Args, Debug)]
@@ -24,8 +25,9 @@ Each import is reported as provided (by the Extism kernel, or by WASI, which `ca
 enables) or NOT provided, with the reason extism-host gives. Exits with 1 when an import is not
 provided or the plug-in does not compile, 0 when it would load.")]
 pub struct InfoArgs {
-    /// The wasm module (binary) to inspect
-    #[arg(value_name = "WASM")]
+    /// The wasm module (binary or WAT text), or an Extism manifest (JSON or
+    /// TOML), to inspect
+    #[arg(value_name = "WASM_OR_MANIFEST")]
     pub wasm: PathBuf,
 }
 
@@ -39,7 +41,7 @@ fn import_note(import: &ImportItem) -> String {
             other => format!("provided by {other}"),
         };
     };
-    let reason = reason.strip_prefix("but ").unwrap_or(reason);
+    let reason = in_cli_terms(reason);
     if !matches!(import.ty, ItemType::Func { .. }) {
         format!("NOT provided: this host provides only functions to plug-ins ({reason})")
     } else if import.provider == ImportProvider::HostFunction {
@@ -49,25 +51,43 @@ fn import_note(import: &ImportItem) -> String {
     }
 }
 
-/// Inspects the module at `path` with WASI enabled.
-fn inspect(path: &std::path::Path) -> Result<Inspection, CliError> {
-    PluginBuilder::new(Manifest::new([Wasm::file(path)]))
+/// Inspects the plug-in `manifest` describes, with WASI enabled.
+fn inspect(path: &std::path::Path, manifest: &Manifest) -> Result<Inspection, CliError> {
+    PluginBuilder::new(manifest)
         .with_wasi(true)
         .inspect()
         .map_err(|e| CliError::Other(format!("`{}` cannot be inspected: {e}", path.display())))
 }
 
-/// Runs `info`.
-pub fn run(args: &InfoArgs) -> Result<ExitCode, CliError> {
-    let path = &args.wasm;
+/// The manifest of the plug-in at `path`, and what it is in words: a module's
+/// size, or a manifest's module count.
+fn load(path: &std::path::Path) -> Result<(Manifest, String), CliError> {
+    if is_manifest(path) {
+        let manifest = read_manifest(path)?;
+        let what = match manifest.wasm.len() {
+            1 => "manifest of 1 module".to_string(),
+            n => format!("manifest of {n} modules"),
+        };
+        return Ok((manifest, what));
+    }
     let bytes = std::fs::read(path).map_err(io(format!("cannot read `{}`", path.display())))?;
-    if !bytes.starts_with(b"\0asm") {
+    if !wat::Detect::from_bytes(&bytes).is_wasm() {
         return Err(CliError::Other(format!(
-            "`{}` is not a wasm binary module",
+            "`{}` is not a wasm module (binary or WAT text) or an Extism manifest",
             path.display()
         )));
     }
-    let info = inspect(path)?;
+    Ok((
+        Manifest::new([Wasm::file(path)]),
+        format!("{} bytes", bytes.len()),
+    ))
+}
+
+/// Runs `info`.
+pub fn run(args: &InfoArgs) -> Result<ExitCode, CliError> {
+    let path = &args.wasm;
+    let (manifest, what) = load(path)?;
+    let info = inspect(path, &manifest)?;
     let mut out = String::new();
     let file_name = path
         .file_name()
@@ -75,8 +95,7 @@ pub fn run(args: &InfoArgs) -> Result<ExitCode, CliError> {
         .unwrap_or_else(|| path.display().to_string());
     let _ = writeln!(
         out,
-        "{file_name}: {} bytes, {} exports, {} imports",
-        bytes.len(),
+        "{file_name}: {what}, {} exports, {} imports",
         info.exports.len(),
         info.imports.len()
     );
@@ -123,8 +142,10 @@ pub fn run(args: &InfoArgs) -> Result<ExitCode, CliError> {
         );
         false
     } else {
-        let manifest = Manifest::new([Wasm::file(path)]);
-        match PluginBuilder::new(manifest).with_wasi(needs_wasi).compile() {
+        match PluginBuilder::new(&manifest)
+            .with_wasi(needs_wasi)
+            .compile()
+        {
             Ok(compiled) => {
                 let mut functions: Vec<&str> = compiled.functions().collect();
                 functions.sort_unstable();

@@ -44,8 +44,10 @@ impl InputArgs {
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Plug-in options")]
 pub struct PluginArgs {
-    /// Read WASM_OR_MANIFEST as a JSON Extism manifest instead of a wasm module
-    /// (relative module paths in it are relative to the current directory)
+    /// Read WASM_OR_MANIFEST as an Extism manifest (JSON or TOML) instead of
+    /// a wasm module; a file ending in .json or .toml, or starting with `{`, is
+    /// read as one without it. Relative module paths in it are relative to the
+    /// current directory
     #[arg(short = 'm', long)]
     pub manifest: bool,
 
@@ -120,10 +122,8 @@ impl PluginArgs {
     /// The manifest: the module at `wasm` (or the manifest file at `wasm`
     /// with `--manifest`) with every option applied.
     pub fn manifest(&self, wasm: &str) -> Result<Manifest, CliError> {
-        let mut manifest = if self.manifest {
-            let json = std::fs::read_to_string(wasm)
-                .map_err(io(format!("cannot read manifest `{wasm}`")))?;
-            Manifest::from_json(&json)?
+        let mut manifest = if self.manifest || is_manifest(Path::new(wasm)) {
+            read_manifest(Path::new(wasm))?
         } else {
             Manifest::new([wasm_entry(wasm)])
         };
@@ -177,6 +177,37 @@ impl PluginArgs {
         }
         Ok(builder)
     }
+}
+
+/// Whether the file at `path` is an Extism manifest rather than a module: it
+/// ends in `.json` or `.toml`, or its text starts with `{` (a JSON object; a
+/// wasm module starts with `\0asm`, WAT text with `(` or a comment).
+pub fn is_manifest(path: &Path) -> bool {
+    if path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json") || ext.eq_ignore_ascii_case("toml"))
+    {
+        return true;
+    }
+    let mut start = [0u8; 256];
+    let read = std::fs::File::open(path).and_then(|mut file| file.read(&mut start));
+    let Ok(read) = read else {
+        return false;
+    };
+    start[..read]
+        .iter()
+        .find(|byte| !byte.is_ascii_whitespace())
+        .is_some_and(|&byte| byte == b'{')
+}
+
+/// Reads the manifest file at `path` (JSON or TOML).
+pub fn read_manifest(path: &Path) -> Result<Manifest, CliError> {
+    Manifest::from_path(path).map_err(|error| match error {
+        extism_host::Error::ManifestFile { source, .. } => {
+            io(format!("cannot read manifest `{}`", path.display()))(source)
+        }
+        other => other.into(),
+    })
 }
 
 /// A `wasm` entry for a path or an http(s) URL.

@@ -197,6 +197,7 @@ fn missing_file_and_bad_arguments() {
     for args in [
         &["call", &cv][..],                                            // no function
         &["call", &cv, "count_vowels", "--loop", "0"],                 // loop >= 1
+        &["call", &cv, "count_vowels", "--loop", "many"],              // loop number
         &["call", &cv, "count_vowels", "--input", "a", "--stdin"],     // exclusive
         &["call", &cv, "count_vowels", "--set-config", "not json"],    // JSON
         &["call", &cv, "count_vowels", "--log-level", "chatty"],       // level
@@ -244,10 +245,96 @@ fn manifest_file() {
     ]));
     assert!(out.contains(r#""count":3"#), "{out}");
 
-    // Without --manifest the JSON is not a module.
-    let out = run(&["call", manifest, "count_vowels"]);
+    // Without --manifest a JSON manifest is recognised by its content.
+    let unnamed = dir.path().join("plugin-description");
+    std::fs::write(&unnamed, json.to_string()).unwrap();
+    let out = success(&run(&[
+        "call",
+        unnamed.to_str().unwrap(),
+        "count_vowels",
+        "-i",
+        "Hello, World!",
+    ]));
+    assert!(out.contains(r#""count":2"#), "{out}");
+}
+
+#[test]
+fn toml_manifests_and_info_of_a_manifest() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = Command::new(env!("CARGO_BIN_EXE_extism-rs"))
+        .current_dir(&root)
+        .args([
+            "call",
+            "plugins/manifests/count_vowels.toml",
+            "count_vowels",
+            "-i",
+            "yes",
+        ])
+        .output()
+        .unwrap();
+    // `y` counts: the manifest's config says so.
+    assert!(
+        success(&out).starts_with(r#"{"count":2,"#),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_extism-rs"))
+        .current_dir(&root)
+        .args(["info", "plugins/manifests/count_vowels.json"])
+        .output()
+        .unwrap();
+    let text = success(&out);
+    assert!(
+        text.starts_with("count_vowels.json: manifest of 1 module, "),
+        "{text}"
+    );
+    assert!(text.contains("Functions: count_vowels"), "{text}");
+}
+
+#[test]
+fn messages_speak_in_cli_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    // Random bytes are not a module, whatever a WAT parser makes of them.
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, [0xff, 0xfe, 0x00, 0x13, 0x80, 0x81]).unwrap();
+    for command in ["call", "info"] {
+        let out =
+            run(&[command, junk.to_str().unwrap(), "f"][..if command == "call" { 3 } else { 2 }]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let err = stderr(&out);
+        assert!(err.contains("not a wasm module"), "{command}: {err}");
+        assert!(!err.contains("utf-8"), "{command}: {err}");
+    }
+
+    // A WASI module without --wasi: the advice is the flag.
+    let out = run(&["call", &plugin_arg("fs.rust-wasi.wasm"), "write_file"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("compile"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("call with --wasi"), "{err}");
+    assert!(!err.contains("PluginBuilder"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+
+    // A missing module file: the OS's reason follows ours.
+    let out = run(&["call", "/nonexistent/plugin.wasm", "f"]);
+    let err = stderr(&out);
+    assert!(
+        err.trim_end()
+            .ends_with("cannot open it: No such file or directory (os error 2)"),
+        "{err}"
+    );
+
+    // `--loop 0` says what N is.
+    let out = run(&[
+        "call",
+        &plugin_arg("count_vowels.rust.wasm"),
+        "count_vowels",
+        "--loop",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("N must be 1 or more"), "{err}");
 }
 
 #[test]
@@ -532,4 +619,178 @@ fn bench_reports_per_call_figures() {
     assert!(line.contains("memory peak"), "{line}");
     assert!(line.contains(", fuel "), "{line}");
     assert!(line.contains("0 of 21 calls failed"), "{line}");
+}
+
+// ------------------------------------------------------- documented commands
+
+/// One command a README shows, with the output it shows (if any).
+struct Documented {
+    file: &'static str,
+    line: usize,
+    args: Vec<String>,
+    stdin: Option<String>,
+    /// Output lines shown after a `$ extism-rs ...` prompt in a `sh` block:
+    /// the output must be exactly these.
+    expected: Option<Vec<String>>,
+}
+
+/// Splits a shell command line as `sh` would for what the READMEs use:
+/// quotes, backslash escapes, a trailing `# comment`, `< file`.
+fn shell_words(line: &str) -> (Vec<String>, Option<String>) {
+    let (mut words, mut stdin) = (Vec::new(), None);
+    let mut chars = line.chars().peekable();
+    let mut redirect = false;
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&first) = chars.peek() else { break };
+        if first == '#' {
+            break;
+        }
+        if first == '<' {
+            chars.next();
+            redirect = true;
+            continue;
+        }
+        let mut word = String::new();
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() {
+                break;
+            }
+            chars.next();
+            match c {
+                '\'' => word.extend(chars.by_ref().take_while(|&c| c != '\'')),
+                '"' => {
+                    while let Some(c) = chars.next() {
+                        match c {
+                            '"' => break,
+                            '\\' => word.extend(chars.next()),
+                            c => word.push(c),
+                        }
+                    }
+                }
+                '\\' => word.extend(chars.next()),
+                c => word.push(c),
+            }
+        }
+        if std::mem::take(&mut redirect) {
+            stdin = Some(word);
+        } else {
+            words.push(word);
+        }
+    }
+    (words, stdin)
+}
+
+/// The `extism-rs` commands of README.md and extism-cli/README.md: `cargo run
+/// ... -p extism-cli -- ARGS` lines and `$ extism-rs ARGS` prompts in code
+/// blocks (continued over lines ending in `\`).
+fn documented_commands() -> Vec<Documented> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut commands = Vec::new();
+    for file in ["README.md", "extism-cli/README.md"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut block: Option<&str> = None;
+        let mut i = 0;
+        while i < lines.len() {
+            let line = lines[i];
+            if let Some(fence) = line.trim_start().strip_prefix("```") {
+                block = if block.is_some() {
+                    None
+                } else {
+                    Some(fence.trim())
+                };
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let Some(kind) = block.filter(|kind| ["sh", "text"].contains(kind)) else {
+                i += 1;
+                continue;
+            };
+            let mut command = line.trim().to_string();
+            while command.ends_with('\\') && i + 1 < lines.len() {
+                command.pop();
+                i += 1;
+                command.push(' ');
+                command.push_str(lines[i].trim());
+            }
+            i += 1;
+            let (prompt, rest) = if let Some(rest) = command.strip_prefix("$ extism-rs ") {
+                (true, rest.to_string())
+            } else if let Some((_, rest)) = command
+                .split_once("-p extism-cli -- ")
+                .filter(|(cargo, _)| cargo.starts_with("cargo run"))
+            {
+                (false, rest.to_string())
+            } else {
+                continue;
+            };
+            let (args, stdin) = shell_words(&rest);
+            let mut shown = Vec::new();
+            while prompt
+                && i < lines.len()
+                && !lines[i].starts_with('$')
+                && !lines[i].starts_with("```")
+            {
+                shown.push(lines[i].to_string());
+                i += 1;
+            }
+            commands.push(Documented {
+                file,
+                line: start + 1,
+                args,
+                stdin,
+                expected: (kind == "sh" && !shown.is_empty()).then_some(shown),
+            });
+        }
+    }
+    commands
+}
+
+#[test]
+fn every_documented_command_runs_as_written() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let commands = documented_commands();
+    assert!(
+        commands.len() >= 10,
+        "found only {} commands",
+        commands.len()
+    );
+    // The one directory a documented command mounts.
+    std::fs::create_dir_all("/tmp/data").unwrap();
+    for command in &commands {
+        let at = format!(
+            "{}:{} `extism-rs {}`",
+            command.file,
+            command.line,
+            command.args.join(" ")
+        );
+        let stdin = match &command.stdin {
+            Some(path) => Stdio::from(std::fs::File::open(root.join(path)).expect(&at)),
+            None => Stdio::null(),
+        };
+        let out = Command::new(env!("CARGO_BIN_EXE_extism-rs"))
+            .current_dir(&root)
+            .args(&command.args)
+            .stdin(stdin)
+            .output()
+            .expect(&at);
+        // `info` of a plug-in that needs host functions reports it with 1.
+        let reported = command.args[0] == "info" && out.status.code() == Some(1);
+        assert!(
+            out.status.success() || reported,
+            "{at}: status {:?}\nstdout: {}\nstderr: {}",
+            out.status,
+            stdout(&out),
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains("error:"), "{at}: {}", stderr(&out));
+        if let Some(expected) = &command.expected {
+            let printed: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+            assert_eq!(&printed, expected, "{at}");
+        }
+    }
 }

@@ -93,7 +93,9 @@ pub enum Error {
 
     /// A module imports something this host does not provide, or provides
     /// with another type.
-    #[error("plug-in `{plugin}`: module `{module}` cannot import `{import}` {signature}: {reason}")]
+    #[error(
+        "plug-in `{plugin}`: module `{module}` cannot import `{import}` {signature}: {reason}"
+    )]
     Link {
         /// The plug-in's name.
         plugin: String,

@@ -240,8 +240,8 @@ impl HostFunction {
 
     /// A host function from a closure with typed wasm arguments
     /// (`i32`, `u32`, `i64`, `u64`, `f32`, `f64`) returning
-    /// `Result<R, E>` where `R` is one of those, a tuple of them or `()`, and
-    /// `E` converts into [`HostError`] (see [`IntoHostFn`]).
+    /// `Result<R, HostError>` where `R` is one of those, a tuple of them or
+    /// `()` (see [`IntoHostFn`]).
     pub fn wrap<Params, Results>(
         name: impl Into<String>,
         f: impl IntoHostFn<Params, Results>,
@@ -359,9 +359,10 @@ impl HostFunction {
 }
 
 /// Closures [`HostFunction::wrap`] accepts: `Fn(&mut CurrentPlugin, A1, ..., An)
-/// -> Result<R, E>` for up to eight wasm-typed arguments, where `E` converts
-/// into [`HostError`] (`HostError` itself, any `std::error::Error + Send + Sync`,
-/// `anyhow::Error`, `Box<dyn Error + Send + Sync>`, `String`).
+/// -> Result<R, HostError>` for up to eight wasm-typed arguments. `?` converts
+/// the errors [`HostError`] takes (any `std::error::Error + Send + Sync`,
+/// `anyhow::Error`, `Box<dyn Error + Send + Sync>`); the error type stays
+/// fixed so that a closure's `Ok(..)` needs no annotation.
 pub trait IntoHostFn<Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
     fn into_define(self) -> Definition;
@@ -373,12 +374,11 @@ pub struct Definition(Define);
 
 macro_rules! impl_into_host_fn {
     ($($arg:ident)*) => {
-        impl<F, $($arg,)* R, E> IntoHostFn<($($arg,)*), Result<R, E>> for F
+        impl<F, $($arg,)* R> IntoHostFn<($($arg,)*), R> for F
         where
-            F: Fn(&mut CurrentPlugin<'_>, $($arg),*) -> Result<R, E> + Send + Sync + 'static,
+            F: Fn(&mut CurrentPlugin<'_>, $($arg),*) -> Result<R, HostError> + Send + Sync + 'static,
             $($arg: wasmtime::WasmTy + 'static,)*
             R: wasmtime::WasmRet + Default + 'static,
-            E: Into<HostError> + 'static,
         {
             fn into_define(self) -> Definition {
                 let f = Arc::new(self);
@@ -391,7 +391,7 @@ macro_rules! impl_into_host_fn {
                         move |caller: Caller<'_, StoreData>, $($arg: $arg),*| -> wasmtime::Result<R> {
                             let started = Instant::now();
                             let mut plugin = CurrentPlugin::new(caller);
-                            let result = f(&mut plugin, $($arg),*).map_err(Into::into);
+                            let result = f(&mut plugin, $($arg),*);
                             let settled = settle(&mut plugin, &label, result);
                             plugin.counted(started);
                             settled

@@ -361,9 +361,9 @@ fn resolve(
 
     if let Some(&index) = by_name.get(module) {
         let (_, dep) = &ordered[index];
-        let export = dep.get_export_index(name).ok_or_else(|| {
-            format!("module `{module}` of the plug-in has no export `{name}`")
-        })?;
+        let export = dep
+            .get_export_index(name)
+            .ok_or_else(|| format!("module `{module}` of the plug-in has no export `{name}`"))?;
         if is_command(dep) {
             if !matches!(import.ty(), ExternType::Func(_)) {
                 return Err(format!(
@@ -437,10 +437,7 @@ fn check_type(
     if matches {
         Ok(())
     } else {
-        Err(format!(
-            "this host provides it as {}",
-            describe(&provided)
-        ))
+        Err(format!("this host provides it as {}", describe(&provided)))
     }
 }
 

@@ -233,21 +233,30 @@ impl Manifest {
 
     /// Reads a manifest from JSON; the error names the offending field.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| Error::Manifest(format!("JSON: {e}")))
+        serde_json::from_str(json).map_err(|e| Error::Manifest(e.to_string()))
     }
 
     /// Reads a manifest from TOML (the JSON form's fields, in TOML); the
     /// error names the offending field.
     pub fn from_toml(toml: &str) -> Result<Self> {
         toml::from_str(toml).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| toml[..span.start.min(toml.len())].lines().count().max(1));
             let message = e.message().trim_end();
-            Error::Manifest(match line {
-                Some(line) => format!("TOML, line {line}: {message}"),
-                None => format!("TOML: {message}"),
-            })
+            let Some(span) = e.span() else {
+                return Error::Manifest(message.to_string());
+            };
+            // As serde_json says where, for the JSON form; the line itself
+            // shows the key, which TOML's message leaves out.
+            let start = span.start.min(toml.len());
+            let line = toml[..start].matches('\n').count() + 1;
+            let text: String = toml
+                .lines()
+                .nth(line - 1)
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .take(80)
+                .collect();
+            Error::Manifest(format!("{message} at line {line}: `{text}`"))
         })
     }
 

@@ -20,11 +20,34 @@ pub(crate) struct OverLimit {
 }
 
 /// The module's binary (WAT text is translated first, as wasmtime would).
+/// What is neither says so, rather than what the WAT parser makes of it.
 pub(crate) fn binary(bytes: &[u8]) -> Result<Cow<'_, [u8]>, String> {
-    if bytes.starts_with(b"\0asm") {
-        return Ok(Cow::Borrowed(bytes));
+    match wat::Detect::from_bytes(bytes) {
+        wat::Detect::WasmBinary => Ok(Cow::Borrowed(bytes)),
+        wat::Detect::WasmText => wat::parse_bytes(bytes).map_err(|e| one_line(&e.to_string())),
+        wat::Detect::Unknown => {
+            Err("not a wasm module: it has no `\\0asm` header and is not WAT text".into())
+        }
     }
-    wat::parse_bytes(bytes).map_err(|e| e.to_string())
+}
+
+/// The WAT parser's message (`expected ...`) and where (`--> <anon>:3:7`),
+/// without the source excerpt it draws under them.
+fn one_line(message: &str) -> String {
+    let mut lines = message.lines();
+    let first = lines.next().unwrap_or("").trim();
+    let at = lines
+        .next()
+        .and_then(|line| line.trim().strip_prefix("--> "))
+        .and_then(|location| location.rsplit_once(':').map(|(rest, col)| (rest, col)))
+        .and_then(|(rest, col)| {
+            rest.rsplit_once(':')
+                .map(|(_, line)| format!("line {line}, column {col}"))
+        });
+    match at {
+        Some(at) => format!("invalid WAT text at {at}: {first}"),
+        None => format!("invalid WAT text: {first}"),
+    }
 }
 
 /// Checks a module's declarations against the limits above. Malformed

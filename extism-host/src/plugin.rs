@@ -253,7 +253,9 @@ impl Plugin {
         O: extism_codec::Decode<'a>,
     {
         let plugin = self.compiled.template().info.name.clone();
-        let bytes = input.encode().map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?;
+        let bytes = input
+            .encode()
+            .map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?;
         let output = self.call_bytes(name, &bytes)?;
         O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
     }
@@ -306,7 +308,9 @@ impl Plugin {
         C: Send + 'static,
     {
         let plugin = self.compiled.template().info.name.clone();
-        let bytes = input.encode().map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?;
+        let bytes = input
+            .encode()
+            .map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?;
         let output = self.call_bytes_with_context(name, &bytes, context)?;
         O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
     }
@@ -422,7 +426,10 @@ impl Plugin {
         let plugin = self.compiled.template().info.name.clone();
         // Owned, so that the future does not hold a borrow of `input` (which
         // would need `I: Sync` for the future to be `Send`).
-        let bytes = input.encode().map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?.into_owned();
+        let bytes = input
+            .encode()
+            .map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?
+            .into_owned();
         let output = self.call_bytes_async(name, &bytes).await?;
         O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
     }
@@ -443,7 +450,10 @@ impl Plugin {
         C: Send + 'static,
     {
         let plugin = self.compiled.template().info.name.clone();
-        let bytes = input.encode().map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?.into_owned();
+        let bytes = input
+            .encode()
+            .map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?
+            .into_owned();
         let output = self
             .call_bytes_async_with_context(name, &bytes, context)
             .await?;

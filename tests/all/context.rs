@@ -65,7 +65,7 @@ fn each_call_sees_the_context_it_was_lent() {
     let err = plugin
         .call_bytes("count_vowels", b"Hello")
         .expect_err("no context");
-    let text = err.to_string();
+    let text = crate::support::report(&err);
     assert!(
         text.contains("kv_read") && text.contains("no kv store lent"),
         "{text}"

@@ -608,7 +608,7 @@ fn check_call(
             ),
         ),
         (expected, Err(err)) => {
-            let shown = err.to_string();
+            let shown = support::report(&err);
             if let Some(rc) = rc {
                 check(
                     err.exit_code() == rc,
@@ -1269,7 +1269,7 @@ fn http_to_a_host_not_allowed_fails_in_http_request() {
     assert_eq!(host_function, "extism:host/env::http_request");
     assert_eq!(function, "http_get");
     assert!(message.contains("not allowed"), "{message}");
-    let shown = err.to_string();
+    let shown = support::report(&err);
     assert!(
         shown.contains("http_request") && shown.contains("not allowed"),
         "{shown}"

@@ -184,8 +184,7 @@ fn missing_state_names_the_type_and_the_function() {
         "{message}"
     );
     assert!(
-        error
-            .to_string()
+        crate::support::report(&error)
             .starts_with("plug-in `kv`: function `count_vowels`: host function `extism:host/user::kv_read` failed: no state of type `all::host_fn_macro::KvStore`"),
         "{error}"
     );
@@ -437,8 +436,13 @@ fn an_err_fails_the_call_and_the_next_call_works() {
     assert_eq!(message, "the host refused: disk full");
     assert_eq!(
         error.to_string(),
-        "plug-in `args`: function `fail_with`: host function `extism:host/user::fail` failed: \
-         the host refused: disk full"
+        "plug-in `args`: function `fail_with`: host function `extism:host/user::fail` failed"
+    );
+    // The host function's error is the source, downcastable to its type.
+    let source = std::error::Error::source(&error).expect("the host function's error");
+    assert_eq!(
+        crate::support::report(source),
+        "the host refused: disk full"
     );
 
     let output: String = plugin.call("fail_with", "ok").unwrap();

@@ -182,7 +182,7 @@ fn a_failing_host_function_fails_the_call_and_the_plugin_stays_usable() {
     assert_eq!(host_function, "extism:host/user::echo");
     assert_eq!(message, "echo refuses to say fail");
     assert_eq!(function, "run");
-    let shown = err.to_string();
+    let shown = support::report(&err);
     assert!(
         shown.contains("echo") && shown.contains("echo refuses to say fail"),
         "{shown}"

@@ -9,6 +9,7 @@ mod call_stats;
 mod calls;
 mod context;
 mod diagnostics;
+mod errors;
 mod filesystem;
 mod golden;
 mod host_fn_macro;

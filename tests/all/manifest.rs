@@ -209,6 +209,7 @@ fn missing_file_error_names_the_path() {
             module,
             source_name,
             cause,
+            ..
         } => {
             assert_eq!(module, "main");
             assert!(
@@ -713,4 +714,98 @@ fn modules_may_import_each_others_functions() {
         }
         other => panic!("expected Error::Link, got {:?}", other.err()),
     }
+}
+
+// ------------------------------------------------------------ TOML, files
+
+#[test]
+fn toml_and_json_read_the_same_manifest() {
+    let json: Manifest = r#"{
+        "wasm": [{ "path": "main.wasm", "name": "main" }, { "url": "http://127.0.0.1:1/lib.wasm" }],
+        "config": { "vowels": "aeiou" },
+        "memory": { "max_pages": 4 },
+        "allowed_hosts": ["*.example.org"],
+        "allowed_paths": { "ro:/tmp": "/data" },
+        "timeout_ms": 250
+    }"#
+    .parse()
+    .expect("JSON parses");
+    let toml: Manifest = r#"
+        allowed_hosts = ["*.example.org"]
+        timeout_ms = 250
+        [config]
+        vowels = "aeiou"
+        [memory]
+        max_pages = 4
+        [allowed_paths]
+        "ro:/tmp" = "/data"
+        [[wasm]]
+        path = "main.wasm"
+        name = "main"
+        [[wasm]]
+        url = "http://127.0.0.1:1/lib.wasm"
+    "#
+    .parse()
+    .expect("TOML parses");
+    assert_eq!(toml, json);
+    assert_eq!(
+        Manifest::from_toml("timeout_ms = 250").unwrap().timeout_ms,
+        Some(250)
+    );
+}
+
+#[test]
+fn a_bad_toml_manifest_names_the_field_and_line() {
+    let message = match "timeout_ms = 1\nmemry = { max_pages = 1 }".parse::<Manifest>() {
+        Err(Error::Manifest(message)) => message,
+        other => panic!("expected Error::Manifest, got {other:?}"),
+    };
+    assert!(message.contains("unknown field `memry`"), "{message}");
+    assert!(
+        message.ends_with("at line 2: `memry = { max_pages = 1 }`"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'), "{message:?}");
+}
+
+#[test]
+fn from_path_reads_json_and_toml_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = support::plugin_path("count_vowels.rust.wasm");
+    let toml_path = dir.path().join("plugin.toml");
+    std::fs::write(
+        &toml_path,
+        format!("[[wasm]]\npath = {:?}\n[config]\nvowels = \"aA\"\n", wasm),
+    )
+    .unwrap();
+    let json_path = dir.path().join("plugin.manifest");
+    std::fs::write(
+        &json_path,
+        Manifest::from_path(&toml_path).unwrap().to_json(),
+    )
+    .unwrap();
+
+    for path in [&toml_path, &json_path] {
+        let manifest = Manifest::from_path(path).unwrap();
+        // A borrowed manifest builds too, and stays the caller's.
+        let mut plugin = Plugin::new(&manifest, [], false).unwrap();
+        let output: &str = plugin.call("count_vowels", "aAeE").unwrap();
+        assert!(output.starts_with(r#"{"count":2,"#), "{output}");
+        assert_eq!(manifest.config["vowels"], "aA");
+    }
+
+    // A missing file keeps its I/O error; a bad one names the file.
+    let missing = dir.path().join("missing.json");
+    let error = Manifest::from_path(&missing).unwrap_err();
+    match &error {
+        Error::ManifestFile { source, .. } => {
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound)
+        }
+        other => panic!("expected Error::ManifestFile, got {other:?}"),
+    }
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "wasm = 3").unwrap();
+    let message = Manifest::from_path(&bad).unwrap_err().to_string();
+    assert!(message.contains("bad.toml"), "{message}");
+    assert!(message.ends_with("at line 1: `wasm = 3`"), "{message}");
 }

@@ -1,6 +1,6 @@
 /* extism_env.h - declarations of the Extism host ABI (module "extism:host/env")
  * for plug-ins written in C. Written for this project's test plug-ins; see
- * shared/ABI.md section 3 for the semantics of every function.
+ * docs/abi.md section 3 for the semantics of every function.
  *
  * Offsets and lengths are u64 (wasm i64); *_u8 values are i32 at the wasm
  * level. Offset 0 means "no block".

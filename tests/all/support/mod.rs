@@ -59,6 +59,19 @@ pub fn kitchen() -> Manifest {
     Manifest::new([plugin_wasm("kitchen.rust.wasm")])
 }
 
+/// `error` and its causes, as a reporter that walks `source()` prints them:
+/// `outer: cause: cause of the cause`.
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// The plug-in, function, host function and message of an
 /// `Error::HostFunction`; any other error fails the test.
 pub fn host_fn_error(error: &Error) -> [&str; 4] {
@@ -67,6 +80,7 @@ pub fn host_fn_error(error: &Error) -> [&str; 4] {
         function,
         host_function,
         message,
+        ..
     } = error
     else {
         panic!("expected a host-function error, got {error:?}");
