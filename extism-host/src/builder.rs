@@ -344,7 +344,16 @@ impl PluginBuilder {
     pub fn inspect(self) -> Result<Inspection> {
         let plugin = self.plugin_name();
         let engine = self.engine.clone().unwrap_or_default();
-        check_options(&plugin, &engine, &self.functions, None, self.asyncness)?;
+        // WASI is not refused here: the inspection reports each WASI import
+        // as unavailable instead.
+        check_options(
+            &plugin,
+            &engine,
+            &self.functions,
+            None,
+            self.asyncness,
+            false,
+        )?;
         compile::inspect(&engine, &self.manifest, self.compile_options(&plugin))
     }
 
@@ -380,6 +389,7 @@ impl PluginBuilder {
             &self.functions,
             self.fuel_limit,
             self.asyncness,
+            self.wasi,
         )?;
         if self.dumps.core.is_some() && !engine.coredump_enabled() {
             return Err(Error::Builder {
@@ -460,6 +470,7 @@ fn check_options(
     functions: &[HostFunction],
     fuel_limit: Option<u64>,
     asyncness: bool,
+    wasi: bool,
 ) -> Result<()> {
     let mistake = |message: String| {
         Err(Error::Builder {
@@ -467,6 +478,9 @@ fn check_options(
             message,
         })
     };
+    if wasi && !cfg!(feature = "wasi") {
+        return mistake(crate::wasi::UNAVAILABLE.into());
+    }
     if fuel_limit.is_some() && !engine.fuel_enabled() {
         return mistake(
             "it has a fuel limit, but its engine does not count fuel (EngineBuilder::with_fuel(true))"

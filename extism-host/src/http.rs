@@ -8,6 +8,7 @@
 //! its own, and the call waits for it through its `CallInterrupt`.
 
 use std::collections::BTreeMap;
+#[cfg(feature = "http")]
 use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,6 +30,8 @@ const MAX_REDIRECTS: usize = 10;
 #[derive(Debug)]
 pub(crate) struct HttpPolicy {
     allowed_hosts: Vec<HostPattern>,
+    // Read by the client, which a build without `http` leaves out.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) max_response_bytes: u64,
     pub(crate) response_headers: bool,
     /// Cap on one request when the call itself has no deadline.
@@ -253,68 +256,21 @@ fn send(
         if !policy.allows(&url) {
             return Err(http_error(format!("HTTP request to {url} is not allowed")));
         }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_global(timeout)
-            .build()
-            .into();
-        let mut builder = ureq::http::Request::builder()
-            .method(method.as_str())
-            .uri(url.as_str());
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        let req = builder
-            .body(body.clone())
-            .map_err(|e| http_error(format!("invalid HTTP request to {url}: {e}")))?;
-        let response = agent
-            .run(req)
-            .map_err(|e| http_error(format!("HTTP request to {url} failed: {e}")))?;
-        let status = response.status().as_u16();
-        if response.status().is_redirection() {
-            if let Some(location) = response
-                .headers()
-                .get("location")
-                .and_then(|l| l.to_str().ok())
-            {
-                url = url.join(location).map_err(|e| {
-                    http_error(format!("invalid redirect from {url} to `{location}`: {e}"))
-                })?;
-                if matches!(status, 301..=303) && method != "HEAD" {
-                    method = "GET".to_string();
-                    body.clear();
-                }
-                continue;
+        let hop = exchange(&method, &url, &request.headers, &body, timeout, policy)?;
+        if let Some(location) = hop.location.as_deref() {
+            url = url.join(location).map_err(|e| {
+                http_error(format!("invalid redirect from {url} to `{location}`: {e}"))
+            })?;
+            if matches!(hop.status, 301..=303) && method != "HEAD" {
+                method = "GET".to_string();
+                body.clear();
             }
-        }
-        let headers = response
-            .headers()
-            .iter()
-            .filter_map(|(name, value)| {
-                Some((
-                    name.as_str().to_ascii_lowercase(),
-                    value.to_str().ok()?.to_string(),
-                ))
-            })
-            .collect();
-        let limit = policy.max_response_bytes;
-        let mut body = Vec::new();
-        response
-            .into_body()
-            .into_reader()
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut body)
-            .map_err(|e| http_error(format!("reading the response from {url} failed: {e}")))?;
-        if body.len() as u64 > limit {
-            return Err(http_error(format!(
-                "HTTP response exceeds the configured maximum number of bytes: {limit}"
-            )));
+            continue;
         }
         return Ok(Response {
-            status,
-            headers,
-            body,
+            status: hop.status,
+            headers: hop.headers,
+            body: hop.body,
         });
     }
     Err(http_error(format!(
@@ -323,8 +279,116 @@ fn send(
     )))
 }
 
+/// One hop of an exchange: a redirect to follow, or the answer.
+struct Hop {
+    status: u16,
+    /// Where a redirect points.
+    location: Option<String>,
+    headers: BTreeMap<String, String>,
+    body: Vec<u8>,
+}
+
+/// Sends one request, without following redirects, reading at most the
+/// policy's response bytes.
+#[cfg(feature = "http")]
+fn exchange(
+    method: &str,
+    url: &url::Url,
+    headers: &BTreeMap<String, String>,
+    body: &[u8],
+    timeout: Option<Duration>,
+    policy: &HttpPolicy,
+) -> wasmtime::Result<Hop> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(timeout)
+        .build()
+        .into();
+    let mut builder = ureq::http::Request::builder()
+        .method(method)
+        .uri(url.as_str());
+    for (name, value) in headers {
+        builder = builder.header(name, value);
+    }
+    let req = builder
+        .body(body.to_vec())
+        .map_err(|e| http_error(format!("invalid HTTP request to {url}: {e}")))?;
+    let response = agent
+        .run(req)
+        .map_err(|e| http_error(format!("HTTP request to {url} failed: {e}")))?;
+    let status = response.status().as_u16();
+    if response.status().is_redirection() {
+        if let Some(location) = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+        {
+            return Ok(Hop {
+                status,
+                location: Some(location.to_string()),
+                headers: BTreeMap::new(),
+                body: Vec::new(),
+            });
+        }
+    }
+    let headers = response
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((
+                name.as_str().to_ascii_lowercase(),
+                value.to_str().ok()?.to_string(),
+            ))
+        })
+        .collect();
+    let limit = policy.max_response_bytes;
+    let mut body = Vec::new();
+    response
+        .into_body()
+        .into_reader()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|e| http_error(format!("reading the response from {url} failed: {e}")))?;
+    if body.len() as u64 > limit {
+        return Err(http_error(format!(
+            "HTTP response exceeds the configured maximum number of bytes: {limit}"
+        )));
+    }
+    Ok(Hop {
+        status,
+        location: None,
+        headers,
+        body,
+    })
+}
+
+/// Why a build without the `http` feature sends nothing.
+#[cfg(not(feature = "http"))]
+const UNAVAILABLE: &str = "HTTP needs extism-host's `http` feature, which this build leaves out";
+
+/// A request the host allows, in a build that cannot send it.
+#[cfg(not(feature = "http"))]
+fn exchange(
+    _method: &str,
+    url: &url::Url,
+    _headers: &BTreeMap<String, String>,
+    _body: &[u8],
+    _timeout: Option<Duration>,
+    _policy: &HttpPolicy,
+) -> wasmtime::Result<Hop> {
+    Err(http_error(format!("HTTP request to {url}: {UNAVAILABLE}")))
+}
+
+/// A module to fetch, in a build that cannot.
+#[cfg(not(feature = "http"))]
+pub(crate) fn fetch_module(_request: &WasmRequest) -> Result<Vec<u8>, LoadFailure> {
+    Err(LoadFailure::new(UNAVAILABLE))
+}
+
 /// Downloads a module for a `url` entry of a manifest. The URL comes from the
 /// host's own manifest, so `allowed_hosts` (a plug-in policy) does not apply.
+#[cfg(feature = "http")]
 pub(crate) fn fetch_module(request: &WasmRequest) -> Result<Vec<u8>, LoadFailure> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -350,4 +414,60 @@ pub(crate) fn fetch_module(request: &WasmRequest) -> Result<Vec<u8>, LoadFailure
         )));
     }
     crate::source::read_capped(response.into_body().into_reader(), 0)
+}
+
+/// A build without the `http` feature: hosts are still checked, and what
+/// would be sent fails with an error naming the feature.
+#[cfg(all(test, not(feature = "http")))]
+mod without_http {
+    use crate::{Error, Manifest, Plugin, PluginBuilder, Wasm};
+
+    /// Sends the input as the request (the input is a kernel block too).
+    const SENDS_INPUT: &str = r#"(module
+        (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+        (import "extism:host/env" "http_request" (func $http_request (param i64 i64) (result i64)))
+        (func (export "run") (result i32)
+            (drop (call $http_request (call $input_offset) (i64.const 0)))
+            (i32.const 0)))"#;
+
+    #[test]
+    fn a_request_names_the_feature_and_a_denied_host_is_still_denied() {
+        let manifest = Manifest::new([Wasm::data(SENDS_INPUT)]).with_allowed_host("127.0.0.1");
+        let mut plugin = PluginBuilder::new(manifest).build().unwrap();
+        let error = plugin
+            .call_bytes("run", br#"{"url": "http://127.0.0.1:1/"}"#)
+            .unwrap_err();
+        match &error {
+            Error::HostFunction { message, .. } => {
+                assert!(message.contains("`http` feature"), "{message}")
+            }
+            other => panic!("expected Error::HostFunction, got {other:?}"),
+        }
+        let error = plugin
+            .call_bytes("run", br#"{"url": "http://example.com/"}"#)
+            .unwrap_err();
+        match &error {
+            Error::HostFunction { message, .. } => {
+                assert!(message.contains("not allowed"), "{message}")
+            }
+            other => panic!("expected Error::HostFunction, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_module_url_names_the_feature() {
+        let error = Plugin::new(
+            Manifest::new([Wasm::url("http://127.0.0.1:1/x.wasm")]),
+            [],
+            false,
+        )
+        .unwrap_err();
+        match &error {
+            Error::WasmSource { cause, source, .. } => {
+                assert!(cause.contains("`http` feature"), "{cause}");
+                assert!(source.is_none());
+            }
+            other => panic!("expected Error::WasmSource, got {other:?}"),
+        }
+    }
 }

@@ -75,6 +75,10 @@ pub(crate) fn build_linker(
     };
     kernel::add_to_linker(&mut linker, KERNEL_NAMESPACE).map_err(define_error)?;
     crate::env::add_to_linker(&mut linker, KERNEL_NAMESPACE, asyncness).map_err(define_error)?;
+    // The builder refuses WASI in a build without it.
+    #[cfg(not(feature = "wasi"))]
+    let _ = wasi;
+    #[cfg(feature = "wasi")]
     if wasi {
         if asyncness {
             wasmtime_wasi::p1::add_to_linker_async(&mut linker, StoreData::wasi_mut)
@@ -380,6 +384,9 @@ fn resolve(
     }
 
     if WASI_NAMESPACES.contains(&module) {
+        if !cfg!(feature = "wasi") {
+            return Err(crate::wasi::UNAVAILABLE.into());
+        }
         if !wasi {
             return Err(
                 "WASI is not enabled for this plug-in (PluginBuilder::with_wasi(true))".into(),
@@ -388,7 +395,7 @@ fn resolve(
         if defined(scratch, module, name) {
             return Ok(from_linker(module, name));
         }
-        return Err("which is not a WASI preview 1 function".into());
+        return Err("it is not a WASI preview 1 function".into());
     }
 
     if defined(scratch, module, name) {

@@ -39,7 +39,7 @@ fn one_line(message: &str) -> String {
     let at = lines
         .next()
         .and_then(|line| line.trim().strip_prefix("--> "))
-        .and_then(|location| location.rsplit_once(':').map(|(rest, col)| (rest, col)))
+        .and_then(|location| location.rsplit_once(':'))
         .and_then(|(rest, col)| {
             rest.rsplit_once(':')
                 .map(|(_, line)| format!("line {line}, column {col}"))

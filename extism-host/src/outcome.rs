@@ -45,13 +45,7 @@ pub(crate) fn of_call(cx: Finished<'_>, result: wasmtime::Result<i32>) -> Result
         Ok(0) if cx.error_text.is_none() => Ok(()),
         Ok(code) => Err(exit(cx.plugin, cx.function, code, cx.error_text)),
         // WASI `proc_exit(0)` is a successful return.
-        Err(e)
-            if cx.error_text.is_none()
-                && e.downcast_ref::<wasmtime_wasi::I32Exit>()
-                    .is_some_and(|x| x.0 == 0) =>
-        {
-            Ok(())
-        }
+        Err(e) if cx.error_text.is_none() && crate::wasi::exit_status(&e) == Some(0) => Ok(()),
         Err(e) => Err(failed(e, cx.error_text)),
     }
 }
@@ -139,8 +133,8 @@ pub(crate) fn from_wasmtime(cx: FailedCall<'_>, error: wasmtime::Error) -> Error
             declared_pages: limit.declared_pages,
         };
     }
-    if let Some(code) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
-        return exit(cx.plugin, cx.function, code.0, cx.error_text);
+    if let Some(code) = crate::wasi::exit_status(&error) {
+        return exit(cx.plugin, cx.function, code, cx.error_text);
     }
     if let Some(trap) = error.downcast_ref::<wasmtime::Trap>() {
         if *trap == wasmtime::Trap::OutOfFuel {

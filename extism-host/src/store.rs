@@ -26,6 +26,8 @@ pub(crate) struct StoreData {
     pub(crate) kernel: Kernel,
     pub(crate) vars: Vars,
     pub(crate) config: Arc<BTreeMap<String, String>>,
+    // Always `None` in a build without the `wasi` feature.
+    #[cfg_attr(not(feature = "wasi"), allow(dead_code))]
     pub(crate) wasi: Option<crate::wasi::WasiState>,
     pub(crate) limiter: MemoryLimiter,
     pub(crate) interrupt: StoreInterrupt,
@@ -51,6 +53,7 @@ pub(crate) struct StoreData {
 }
 
 impl StoreData {
+    #[cfg(feature = "wasi")]
     pub(crate) fn wasi_mut(&mut self) -> &mut wasmtime_wasi::p1::WasiP1Ctx {
         // The linker defines WASI functions only for plug-ins built with WASI
         // on, and those stores always have a context.

@@ -3,21 +3,46 @@
 //! wait through the call's deadline and cancel state (`poll.rs`), and exit
 //! statuses kept whole (`exit.rs`).
 
+//!
+//! Without the `wasi` feature only the options remain: the builder refuses
+//! `with_wasi(true)` and the linker WASI imports, both with [`UNAVAILABLE`].
+
+#[cfg(feature = "wasi")]
 mod exit;
+#[cfg(feature = "wasi")]
 mod poll;
 
 use std::path::PathBuf;
-use std::time::Instant;
 
+#[cfg(feature = "wasi")]
 pub(crate) use exit::shadow_proc_exit;
+#[cfg(feature = "wasi")]
 pub(crate) use poll::shadow_poll_oneoff;
-
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::error::{Error, Result};
 
+/// Why WASI cannot be had from this build.
+pub(crate) const UNAVAILABLE: &str =
+    "WASI needs extism-host's `wasi` feature, which this build leaves out";
+
+/// The status a WASI `proc_exit` ended the call with.
+pub(crate) fn exit_status(error: &wasmtime::Error) -> Option<i32> {
+    #[cfg(feature = "wasi")]
+    {
+        error
+            .downcast_ref::<wasmtime_wasi::I32Exit>()
+            .map(|exit| exit.0)
+    }
+    #[cfg(not(feature = "wasi"))]
+    {
+        let _ = error;
+        None
+    }
+}
+
 /// A host directory mapped into the guest.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "wasi"), allow(dead_code))]
 pub(crate) struct Preopen {
     pub(crate) host: PathBuf,
     pub(crate) guest: String,
@@ -26,6 +51,7 @@ pub(crate) struct Preopen {
 
 /// What a plug-in's WASI context is made of; shared by its instances.
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(not(feature = "wasi"), allow(dead_code))]
 pub(crate) struct WasiOptions {
     pub(crate) preopens: Vec<Preopen>,
     pub(crate) inherit_stdio: bool,
@@ -73,9 +99,17 @@ impl WasiOptions {
         })
     }
 
+    /// Never: a build without WASI has no options to build from.
+    #[cfg(not(feature = "wasi"))]
+    pub(crate) fn build(&self, _asyncness: bool) -> Result<WasiState> {
+        Err(Error::Manifest(UNAVAILABLE.into()))
+    }
+
     /// A fresh context for one instance. Async plug-ins do their file I/O
     /// off the executor's threads; sync ones on the calling thread.
+    #[cfg(feature = "wasi")]
     pub(crate) fn build(&self, asyncness: bool) -> Result<WasiState> {
+        use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
         let mut builder = WasiCtxBuilder::new();
         builder.allow_blocking_current_thread(!asyncness);
         let clock = poll::GuestClock::new();
@@ -107,8 +141,41 @@ impl WasiOptions {
 }
 
 /// An instance's WASI: wasmtime-wasi's context and what `poll.rs` adds.
+#[cfg(feature = "wasi")]
 pub(crate) struct WasiState {
     pub(crate) ctx: wasmtime_wasi::p1::WasiP1Ctx,
     /// Time zero of the guest's monotonic clock.
-    pub(crate) clock_origin: Instant,
+    pub(crate) clock_origin: std::time::Instant,
+}
+
+/// No instance has WASI in a build without it.
+#[cfg(not(feature = "wasi"))]
+pub(crate) enum WasiState {}
+
+/// A build without the `wasi` feature refuses WASI where it is asked for.
+#[cfg(all(test, not(feature = "wasi")))]
+mod without_wasi {
+    use crate::{Error, PluginBuilder};
+
+    #[test]
+    fn with_wasi_is_a_builder_error_naming_the_feature() {
+        let error = PluginBuilder::from_wasm("(module)")
+            .with_wasi(true)
+            .build()
+            .unwrap_err();
+        match &error {
+            Error::Builder { message, .. } => assert_eq!(message, super::UNAVAILABLE),
+            other => panic!("expected Error::Builder, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_wasi_import_cannot_link() {
+        let wat = r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32))))"#;
+        let error = PluginBuilder::from_wasm(wat).build().unwrap_err();
+        match &error {
+            Error::Link { reason, .. } => assert_eq!(reason, super::UNAVAILABLE),
+            other => panic!("expected Error::Link, got {other:?}"),
+        }
+    }
 }
