@@ -224,6 +224,7 @@ impl PluginBuilder {
         self
     }
 
+    #[cfg(feature = "async")]
     /// Builds the plug-in for async use: instances are created with
     /// [`build_async`](Self::build_async) /
     /// [`CompiledPlugin::instantiate_async`](crate::CompiledPlugin::instantiate_async)
@@ -307,6 +308,7 @@ impl PluginBuilder {
         compiled.instantiate_with(states)
     }
 
+    #[cfg(feature = "async")]
     /// Compiles and instantiates the plug-in asynchronously (required with
     /// [`with_async`](Self::with_async)).
     ///

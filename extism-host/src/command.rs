@@ -36,8 +36,11 @@ pub(crate) fn function(
     asyncness: bool,
 ) -> Func {
     let export: Arc<str> = export.into();
+    #[cfg(not(feature = "async"))]
+    let _ = asyncness;
+    #[cfg(feature = "async")]
     if asyncness {
-        Func::new_async(&mut *store, ty, move |mut caller, params, results| {
+        return Func::new_async(&mut *store, ty, move |mut caller, params, results| {
             let (command, export) = (command.clone(), export.clone());
             Box::new(async move {
                 begin(&mut caller);
@@ -47,20 +50,19 @@ pub(crate) fn function(
                 let f = export_of(&mut caller, &instance, &command, &export)?;
                 f.call_async(&mut caller, params, results).await
             })
-        })
-    } else {
-        Func::new(
-            &mut *store,
-            ty,
-            move |mut caller, params: &[Val], results: &mut [Val]| {
-                begin(&mut caller);
-                let made = Instance::new(&mut caller, &command.module, &command.imports);
-                let instance = end(&mut caller, made)?;
-                let f = export_of(&mut caller, &instance, &command, &export)?;
-                f.call(&mut caller, params, results)
-            },
-        )
+        });
     }
+    Func::new(
+        &mut *store,
+        ty,
+        move |mut caller, params: &[Val], results: &mut [Val]| {
+            begin(&mut caller);
+            let made = Instance::new(&mut caller, &command.module, &command.imports);
+            let instance = end(&mut caller, made)?;
+            let f = export_of(&mut caller, &instance, &command, &export)?;
+            f.call(&mut caller, params, results)
+        },
+    )
 }
 
 /// The instance's memories are declared memories, not growth.

@@ -191,6 +191,7 @@ impl CompiledPlugin {
         Ok(Plugin::new_instance(self.clone(), store, main, cancel))
     }
 
+    #[cfg(feature = "async")]
     /// A new, independent instance, created asynchronously (required for
     /// plug-ins built with [`PluginBuilder::with_async`](crate::PluginBuilder::with_async)).
     ///
@@ -200,6 +201,7 @@ impl CompiledPlugin {
         self.instantiate_async_with(Vec::new()).await
     }
 
+    #[cfg(feature = "async")]
     pub(crate) async fn instantiate_async_with(&self, states: Vec<StateInit>) -> Result<Plugin> {
         let cancel = Arc::new(CancelState::default());
         let call = ActiveCall::begin(

@@ -203,6 +203,7 @@ impl EngineBuilder {
             });
         }
         config.max_wasm_stack(wasm_stack);
+        #[cfg(feature = "async")]
         config.async_stack_size(crate::stack::fiber_size(wasm_stack));
         let (max_entries, max_bytes) = self
             .module_cache

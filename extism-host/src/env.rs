@@ -178,6 +178,9 @@ pub(crate) fn add_to_linker(
         "get_log_level",
         |caller: Caller<'_, StoreData>| caller.data().log.threshold().abi_value(),
     )?;
+    #[cfg(not(feature = "async"))]
+    let _ = asyncness;
+    #[cfg(feature = "async")]
     if asyncness {
         linker.func_wrap_async(
             namespace,

@@ -46,6 +46,8 @@ impl GuestRuntime {
         instance: &Instance,
         asyncness: bool,
     ) -> wasmtime::Result<()> {
+        #[cfg(not(feature = "async"))]
+        let _ = asyncness;
         let names: &[&str] = match self {
             GuestRuntime::Haskell => &["_initialize"],
             GuestRuntime::Ctors => &["__wasm_call_ctors"],
@@ -54,19 +56,19 @@ impl GuestRuntime {
         };
         for name in names {
             if let Ok(f) = instance.get_typed_func::<(), ()>(&mut store, name) {
-                if asyncness {
-                    f.call_async(&mut store, ()).await?;
-                } else {
-                    f.call(&mut store, ())?;
+                match () {
+                    #[cfg(feature = "async")]
+                    () if asyncness => f.call_async(&mut store, ()).await?,
+                    () => f.call(&mut store, ())?,
                 }
             }
         }
         if self == GuestRuntime::Haskell {
             let hs_init = instance.get_typed_func::<(i32, i32), ()>(&mut store, "hs_init")?;
-            if asyncness {
-                hs_init.call_async(&mut store, (0, 0)).await?;
-            } else {
-                hs_init.call(&mut store, (0, 0))?;
+            match () {
+                #[cfg(feature = "async")]
+                () if asyncness => hs_init.call_async(&mut store, (0, 0)).await?,
+                () => hs_init.call(&mut store, (0, 0))?,
             }
         }
         let plugin = &*store.as_context().data().info.name;

@@ -1,6 +1,7 @@
 //! Host functions: Rust code a plug-in imports and calls.
 
 use std::fmt;
+#[cfg(feature = "async")]
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -255,6 +256,7 @@ impl HostFunction {
         }
     }
 
+    #[cfg(feature = "async")]
     /// An async host function: `f` gets the plug-in and the wasm arguments as
     /// a tuple, and returns a boxed future, which may await I/O without
     /// blocking the executor. Plug-ins that import one must be built with

@@ -146,6 +146,7 @@ pub(crate) fn http_request(
     finish(caller, request, body, response)
 }
 
+#[cfg(feature = "async")]
 /// `http_request` for async plug-ins: the exchange runs on a thread of its
 /// own while the call's task awaits it, never holding the executor.
 pub(crate) async fn http_request_async(

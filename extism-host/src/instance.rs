@@ -84,6 +84,7 @@ impl Instantiation<'_> {
         })
     }
 
+    #[cfg(feature = "async")]
     /// Makes the instance asynchronously, raced against the call's deadline
     /// and cancel, since an async host function called by an initialiser may
     /// await outside wasm.
@@ -205,10 +206,10 @@ impl Instantiation<'_> {
         if let (Some(why), Some(_)) = (interrupted, self.function) {
             return Err(self.interrupted(why));
         }
-        let kernel = if asyncness {
-            engine.kernel().instantiate_async(&mut store).await
-        } else {
-            engine.kernel().instantiate(&mut store)
+        let kernel = match () {
+            #[cfg(feature = "async")]
+            () if asyncness => engine.kernel().instantiate_async(&mut store).await,
+            () => engine.kernel().instantiate(&mut store),
         }
         .map_err(|e| self.failed(KERNEL_NAMESPACE, e, &store))?;
         let handles = KernelInstance::new(&mut store, &kernel).ok_or_else(|| {
@@ -290,10 +291,10 @@ impl Instantiation<'_> {
                 continue;
             }
             commands.push(None);
-            let instance = if asyncness {
-                Instance::new_async(&mut store, &linked.module, &imports).await
-            } else {
-                Instance::new(&mut store, &linked.module, &imports)
+            let instance = match () {
+                #[cfg(feature = "async")]
+                () if asyncness => Instance::new_async(&mut store, &linked.module, &imports).await,
+                () => Instance::new(&mut store, &linked.module, &imports),
             }
             .map_err(|e| self.failed(&linked.name, e, &store))?;
             for (slot, _, export) in late.iter().filter(|(_, index, _)| *index == position) {

@@ -201,12 +201,16 @@ impl StoreInterrupt {
 /// Makes the epoch stop this store's calls at their deadline or cancel, and
 /// an async call yield to its executor every slice.
 pub(crate) fn install_epoch_callback(store: &mut Store<StoreData>, engine: Engine) {
+    // Only async calls, which a build without `async` has none of, yield.
+    #[cfg(not(feature = "async"))]
+    let _ = engine;
     store.epoch_deadline_callback(move |mut ctx| {
         let data = ctx.data_mut();
         Ok(match data.interrupt.check() {
             Some(_) => UpdateDeadline::Interrupt,
             // An async call gives its thread back to the executor every
             // slice, so a long-running plug-in never holds a worker.
+            #[cfg(feature = "async")]
             None if data.async_call => {
                 engine
                     .timer()

@@ -25,24 +25,26 @@ pub(crate) fn trampoline(
          (a start function called into a cycle of modules)"
     )
     .into();
+    #[cfg(not(feature = "async"))]
+    let _ = asyncness;
+    #[cfg(feature = "async")]
     if asyncness {
-        Func::new_async(&mut *store, ty, move |mut caller, params, results| {
+        return Func::new_async(&mut *store, ty, move |mut caller, params, results| {
             let target = caller.data().late.get(slot).copied().flatten();
             let missing = missing.clone();
             Box::new(async move {
                 let f = target.ok_or_else(|| wasmtime::Error::msg(missing))?;
                 f.call_async(&mut caller, params, results).await
             })
-        })
-    } else {
-        Func::new(
-            &mut *store,
-            ty,
-            move |mut caller, params: &[Val], results: &mut [Val]| {
-                let f = caller.data().late.get(slot).copied().flatten();
-                let f = f.ok_or_else(|| wasmtime::Error::msg(missing.clone()))?;
-                f.call(&mut caller, params, results)
-            },
-        )
+        });
     }
+    Func::new(
+        &mut *store,
+        ty,
+        move |mut caller, params: &[Val], results: &mut [Val]| {
+            let f = caller.data().late.get(slot).copied().flatten();
+            let f = f.ok_or_else(|| wasmtime::Error::msg(missing.clone()))?;
+            f.call(&mut caller, params, results)
+        },
+    )
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustc_hash::FxHashMap;
+#[cfg(feature = "async")]
 use tracing::Instrument;
 use wasmtime::{Instance, Store, TypedFunc};
 
@@ -372,6 +373,7 @@ impl Plugin {
         })
     }
 
+    #[cfg(feature = "async")]
     /// Calls the export `name` asynchronously; the output is borrowed from
     /// the kernel memory until the next call. For plug-ins built with
     /// [`PluginBuilder::with_async`] this is the way to call them; it also
@@ -383,6 +385,7 @@ impl Plugin {
         self.call_async_in(name, input, None).await
     }
 
+    #[cfg(feature = "async")]
     /// [`call_bytes_async`](Self::call_bytes_async), lending `context` to the
     /// host functions the plug-in calls during this call (see
     /// [`call_with_context`](Self::call_with_context)); async host functions
@@ -400,6 +403,7 @@ impl Plugin {
             .await
     }
 
+    #[cfg(feature = "async")]
     /// An async call in its span.
     async fn call_async_in(
         &mut self,
@@ -414,6 +418,7 @@ impl Plugin {
         self.output(name, offset, len)
     }
 
+    #[cfg(feature = "async")]
     /// [`call`](Self::call), asynchronously.
     ///
     /// # Errors
@@ -434,6 +439,7 @@ impl Plugin {
         O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
     }
 
+    #[cfg(feature = "async")]
     /// [`call_with_context`](Self::call_with_context), asynchronously.
     ///
     /// # Errors
@@ -669,6 +675,12 @@ impl Plugin {
                 ExportFunc::Unit(f) => f.call(&mut self.store, ()).map(|()| 0),
             };
         }
+        self.run_async(func, call).await
+    }
+
+    /// [`run`](Self::run) for a plug-in built with `with_async(true)`.
+    #[cfg(feature = "async")]
+    async fn run_async(&mut self, func: &ExportFunc, call: &ActiveCall) -> wasmtime::Result<i32> {
         let store = &mut self.store;
         let wasm = async {
             match func {
@@ -682,6 +694,14 @@ impl Plugin {
             // its fiber with an error): the instance is recycled.
             Err(why) => Err(crate::interrupt::stop(self.store.data_mut(), why)),
         }
+    }
+
+    /// A build without `async` makes no async plug-ins.
+    #[cfg(not(feature = "async"))]
+    async fn run_async(&mut self, _: &ExportFunc, _: &ActiveCall) -> wasmtime::Result<i32> {
+        Err(wasmtime::Error::msg(
+            "a build without the `async` feature makes no async plug-ins",
+        ))
     }
 
     /// The text of the error block the plug-in set, if any (non-empty).
@@ -732,10 +752,10 @@ impl Plugin {
         name: &str,
     ) -> Result<()> {
         let instantiation = self.compiled.instantiation(call, Some(name));
-        let (mut store, main) = if asyncness {
-            instantiation.run_async(Vec::new()).await?
-        } else {
-            instantiation.run(Vec::new())?
+        let (mut store, main) = match () {
+            #[cfg(feature = "async")]
+            () if asyncness => instantiation.run_async(Vec::new()).await?,
+            () => instantiation.run(Vec::new())?,
         };
         let (new, old) = (store.data_mut(), self.store.data_mut());
         // What the host set on this instance outlives its stores.

@@ -228,6 +228,7 @@ impl Pool {
         self.fulfil(grant)
     }
 
+    #[cfg(feature = "async")]
     /// Checks out an instance, waiting asynchronously (fairly, with the
     /// blocking [`get`](Self::get) callers) up to `timeout`.
     ///
@@ -300,6 +301,7 @@ impl Pool {
         }
     }
 
+    #[cfg(feature = "async")]
     /// [`fulfil`](Self::fulfil), creating async plug-ins asynchronously.
     async fn fulfil_async(&self, grant: Grant<Box<Plugin>>) -> Result<PooledPlugin> {
         match grant {
