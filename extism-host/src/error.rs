@@ -305,14 +305,15 @@ pub enum Error {
     /// A value crossing the boundary could not be encoded or decoded; the
     /// codec's error, which says which type and why, is the
     /// [`source`](std::error::Error::source).
-    #[error("plug-in `{plugin}`: function `{function}`: cannot {stage}")]
+    ///
+    /// Which side failed is in the message: encoding the input or decoding
+    /// the output (what a hand-written codec reports, `Custom`, may be either).
+    #[error("plug-in `{plugin}`: function `{function}`: {}", codec_stage(.source))]
     Codec {
         /// The plug-in's name.
         plugin: String,
         /// The export that was called.
         function: String,
-        /// Whether the input or the output did not fit.
-        stage: CodecStage,
         /// What did not fit.
         source: extism_codec::Error,
     },
@@ -387,21 +388,13 @@ pub enum Error {
     },
 }
 
-/// Which side of a typed call a codec failed on; see [`Error::Codec`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CodecStage {
-    /// The input could not be encoded into bytes.
-    EncodeInput,
-    /// The plug-in's output could not be decoded into the type asked for.
-    DecodeOutput,
-}
-
-impl fmt::Display for CodecStage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CodecStage::EncodeInput => "encode the input",
-            CodecStage::DecodeOutput => "decode the output",
-        })
+/// What a typed call's codec error says it was doing (its variant), since
+/// another field would make every `Result<_, Error>` larger.
+fn codec_stage(error: &extism_codec::Error) -> &'static str {
+    match error {
+        extism_codec::Error::Serialize { .. } => "cannot encode the input",
+        extism_codec::Error::Custom { .. } => "cannot encode the input or decode the output",
+        _ => "cannot decode the output",
     }
 }
 

@@ -253,7 +253,7 @@ pub use builder::PluginBuilder;
 pub use compiled::CompiledPlugin;
 pub use current_plugin::{CurrentPlugin, TakenState};
 pub use engine::{Engine, EngineBuilder, PoolingAllocator};
-pub use error::{BoxError, CodecStage, Error, HostError, MistypedExport, Result};
+pub use error::{BoxError, Error, HostError, MistypedExport, Result};
 pub use host_function::{HostFunction, IntoHostFn, ValType, PTR};
 pub use inspect::{ExportItem, ImportItem, ImportProvider, Inspection, ItemType};
 pub use interrupt::{CallInterrupt, CancelHandle, Interruption};

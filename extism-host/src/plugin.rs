@@ -13,7 +13,7 @@ use crate::builder::PluginBuilder;
 use crate::call::{ActiveCall, CallOptions};
 use crate::compiled::CompiledPlugin;
 use crate::context::CallContext;
-use crate::error::{CodecStage, Error, Result};
+use crate::error::{Error, Result};
 use crate::host_function::HostFunction;
 use crate::interrupt::{CancelHandle, CancelState};
 use crate::kernel;
@@ -254,11 +254,9 @@ impl Plugin {
         O: extism_codec::Decode<'a>,
     {
         let plugin = self.compiled.template().info.name.clone();
-        let bytes = input
-            .encode()
-            .map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?;
+        let bytes = input.encode().map_err(|e| codec_error(&plugin, name, e))?;
         let output = self.call_bytes(name, &bytes)?;
-        O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
+        O::decode(output).map_err(|e| codec_error(&plugin, name, e))
     }
 
     /// Calls the export `name` like [`call`](Self::call), lending `context`
@@ -309,11 +307,9 @@ impl Plugin {
         C: Send + 'static,
     {
         let plugin = self.compiled.template().info.name.clone();
-        let bytes = input
-            .encode()
-            .map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?;
+        let bytes = input.encode().map_err(|e| codec_error(&plugin, name, e))?;
         let output = self.call_bytes_with_context(name, &bytes, context)?;
-        O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
+        O::decode(output).map_err(|e| codec_error(&plugin, name, e))
     }
 
     /// The export `name`, resolved and type-checked once per instance; shared
@@ -433,10 +429,10 @@ impl Plugin {
         // would need `I: Sync` for the future to be `Send`).
         let bytes = input
             .encode()
-            .map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?
+            .map_err(|e| codec_error(&plugin, name, e))?
             .into_owned();
         let output = self.call_bytes_async(name, &bytes).await?;
-        O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
+        O::decode(output).map_err(|e| codec_error(&plugin, name, e))
     }
 
     #[cfg(feature = "async")]
@@ -458,12 +454,12 @@ impl Plugin {
         let plugin = self.compiled.template().info.name.clone();
         let bytes = input
             .encode()
-            .map_err(|e| codec_error(&plugin, name, CodecStage::EncodeInput, e))?
+            .map_err(|e| codec_error(&plugin, name, e))?
             .into_owned();
         let output = self
             .call_bytes_async_with_context(name, &bytes, context)
             .await?;
-        O::decode(output).map_err(|e| codec_error(&plugin, name, CodecStage::DecodeOutput, e))
+        O::decode(output).map_err(|e| codec_error(&plugin, name, e))
     }
 
     /// One call, written once for both APIs (see `blocking.rs`), inside
@@ -961,16 +957,10 @@ impl Plugin {
 }
 
 /// Turns a codec failure of a typed call into the call's error.
-fn codec_error(
-    plugin: &str,
-    function: &str,
-    stage: CodecStage,
-    source: extism_codec::Error,
-) -> Error {
+fn codec_error(plugin: &str, function: &str, source: extism_codec::Error) -> Error {
     Error::Codec {
         plugin: plugin.to_string(),
         function: function.to_string(),
-        stage,
         source,
     }
 }

@@ -122,14 +122,12 @@ fn sync_apis_on_an_async_plugin_say_what_to_use() {
     };
     let err = builder()
         .build()
-        .err()
-        .expect("async host functions need with_async");
+        .expect_err("async host functions need with_async");
     assert!(err.to_string().contains("with_async(true)"), "{err}");
     let err = builder()
         .with_async(true)
         .build()
-        .err()
-        .expect("sync build refused");
+        .expect_err("sync build refused");
     assert!(err.to_string().contains("build_async"), "{err}");
 }
 

@@ -273,9 +273,7 @@ fn initialize_runs_once_per_instance() {
 #[test]
 fn wasi_on_and_off() {
     let wasi_plugin = || Manifest::new([support::plugin_wasm("count_vowels.rust-wasi.wasm")]);
-    let err = Plugin::new(wasi_plugin(), [], false)
-        .err()
-        .expect("WASI imports without WASI");
+    let err = Plugin::new(wasi_plugin(), [], false).expect_err("WASI imports without WASI");
     match &err {
         Error::Link {
             import,

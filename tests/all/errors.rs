@@ -7,8 +7,8 @@ use std::fmt;
 use std::time::Duration;
 
 use extism_host::{
-    host_fn, CodecStage, CurrentPlugin, Error, HostError, HostFunction, Manifest, Plugin,
-    PluginBuilder, Pool, Wasm,
+    host_fn, CurrentPlugin, Error, HostError, HostFunction, Manifest, Plugin, PluginBuilder, Pool,
+    Wasm,
 };
 
 use crate::support::{self, plugin_wasm};
@@ -245,10 +245,7 @@ fn a_failed_module_download_carries_the_http_error() {
 fn a_codec_error_says_which_side_and_does_not_repeat_its_source() {
     let mut plugin = support::reflect(Manifest::default());
     let error = plugin.call::<&str, u64>("reflect", "abc").unwrap_err();
-    match &error {
-        Error::Codec { stage, .. } => assert_eq!(*stage, CodecStage::DecodeOutput),
-        other => panic!("expected Error::Codec, got {other:?}"),
-    }
+    assert!(matches!(error, Error::Codec { .. }), "{error:?}");
     assert_eq!(
         error.to_string(),
         "plug-in `reflect.rust.wasm`: function `reflect`: cannot decode the output"
@@ -302,6 +299,16 @@ fn a_link_error_reads_as_one_sentence() {
 }
 
 // ------------------------------------------------------------------ Debug
+
+#[test]
+fn an_error_stays_small_enough_to_return() {
+    // clippy's `result_large_err` fires at 128 bytes, in callers' code too.
+    assert!(
+        std::mem::size_of::<Error>() < 128,
+        "{}",
+        std::mem::size_of::<Error>()
+    );
+}
 
 #[test]
 fn the_runtime_types_have_debug_forms_that_name_the_plug_in() {

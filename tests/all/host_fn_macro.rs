@@ -552,8 +552,7 @@ fn a_mismatched_import_is_a_link_error() {
     let error = PluginBuilder::from_wasm(wat)
         .with_function(add_wasm::host_function())
         .build()
-        .err()
-        .expect("the import does not match");
+        .expect_err("the import does not match");
     assert!(matches!(error, Error::Link { .. }), "{error:?}");
 }
 
@@ -826,8 +825,7 @@ fn an_async_host_fn_needs_an_async_plugin() {
     .with_function(read)
     .with_function(kv_write_async::host_function())
     .build()
-    .err()
-    .expect("a plug-in built without with_async cannot take async host functions");
+    .expect_err("a plug-in built without with_async cannot take async host functions");
     assert_eq!(
         error.to_string(),
         "plug-in `kv`: host function `extism:host/user::kv_read` is async: build the plug-in \

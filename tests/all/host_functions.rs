@@ -243,9 +243,7 @@ fn a_failing_host_function_in_a_pdk_plugin() {
 #[test]
 fn a_missing_host_function_is_a_link_error() {
     let manifest = Manifest::new([support::plugin_wasm("count_vowels_kvstore.rust.wasm")]);
-    let err = Plugin::new(manifest, [], false)
-        .err()
-        .expect("kv_read is not registered");
+    let err = Plugin::new(manifest, [], false).expect_err("kv_read is not registered");
     match &err {
         Error::Link {
             import,

@@ -44,8 +44,7 @@ fn a_module_importing_its_own_export_is_a_link_error() {
              (func (export "f"))
              (func (export "run") (result i32) (i32.const 0)))"#,
     )
-    .err()
-    .expect("a self-import must not build");
+    .expect_err("a self-import must not build");
     match &err {
         Error::Link { module, import, .. } => {
             assert_eq!(module, "main");
@@ -67,8 +66,7 @@ fn a_named_module_importing_itself_is_a_link_error() {
     let manifest = Manifest::new([Wasm::data(lib).with_name("lib"), Wasm::data(main)]);
     let err = PluginBuilder::new(manifest)
         .build()
-        .err()
-        .expect("a self-import must not build");
+        .expect_err("a self-import must not build");
     assert!(
         matches!(&err, Error::Link { module, .. } if module == "lib"),
         "{err:?}"
@@ -362,8 +360,7 @@ fn module_files_must_be_regular_files() {
         Manifest::new([Wasm::file("/dev/zero")]),
         Duration::from_secs(5),
     )
-    .err()
-    .expect("/dev/zero is no module");
+    .expect_err("/dev/zero is no module");
     assert!(
         matches!(&err, Error::WasmSource { cause, .. } if cause.contains("not a regular file")),
         "{err:?}"
@@ -378,8 +375,7 @@ fn module_files_must_be_regular_files() {
     assert!(made.success());
     let started = Instant::now();
     let err = load_within(Manifest::new([Wasm::file(&fifo)]), Duration::from_secs(5))
-        .err()
-        .expect("a FIFO is no module");
+        .expect_err("a FIFO is no module");
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(
         matches!(&err, Error::WasmSource { cause, .. } if cause.contains("not a regular file")),
@@ -391,8 +387,7 @@ fn module_files_must_be_regular_files() {
         Manifest::new([Wasm::file(dir.path())]),
         Duration::from_secs(5),
     )
-    .err()
-    .expect("a directory is no module");
+    .expect_err("a directory is no module");
     assert!(matches!(err, Error::WasmSource { .. }), "{err:?}");
 }
 
@@ -784,8 +779,7 @@ fn module_with_globals(count: u32) -> Vec<u8> {
 fn too_many_globals_are_refused_at_load() {
     let err = PluginBuilder::new(Manifest::new([Wasm::data(module_with_globals(1_000_000))]))
         .build()
-        .err()
-        .expect("1M globals are refused");
+        .expect_err("1M globals are refused");
     assert!(
         matches!(
             &err,

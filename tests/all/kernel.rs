@@ -519,9 +519,7 @@ fn an_input_over_the_memory_limit_is_refused() {
 fn kernel_imports_are_checked_at_load() {
     let load = |import: &str| {
         let wat = format!(r#"(module {import} (func (export "run") (result i32) (i32.const 0)))"#);
-        Plugin::new(Manifest::new([Wasm::data(wat)]), [], false)
-            .err()
-            .expect("the import is refused")
+        Plugin::new(Manifest::new([Wasm::data(wat)]), [], false).expect_err("the import is refused")
     };
     // A kernel function with the wrong type.
     match load(r#"(import "extism:host/env" "alloc" (func (param i32) (result i32)))"#) {

@@ -172,8 +172,7 @@ fn hash_is_checked() {
         [],
         false,
     )
-    .err()
-    .expect("a wrong hash cannot load");
+    .expect_err("a wrong hash cannot load");
     let shown = err.to_string();
     match err {
         Error::HashMismatch {
@@ -201,8 +200,7 @@ fn hash_is_checked() {
 fn missing_file_error_names_the_path() {
     let path = support::repo_path("plugins/wasm/does-not-exist.wasm");
     let err = Plugin::new(Manifest::new([Wasm::file(&path)]), [], false)
-        .err()
-        .expect("a missing file cannot load");
+        .expect_err("a missing file cannot load");
     let shown = err.to_string();
     match &err {
         Error::WasmSource {
@@ -352,9 +350,7 @@ fn an_import_from_a_missing_export_is_a_link_error() {
       (func (export "run") (result i32) (i32.const 0)))
     "#;
     let manifest = Manifest::new([Wasm::data(LIB).with_name("lib"), Wasm::data(main)]);
-    let err = Plugin::new(manifest, [], false)
-        .err()
-        .expect("lib has no export `nope`");
+    let err = Plugin::new(manifest, [], false).expect_err("lib has no export `nope`");
     match &err {
         Error::Link {
             module,

@@ -304,8 +304,7 @@ fn the_deprecated_namespace_works_too() {
 fn observe_imports_need_the_builder_option() {
     let error = PluginBuilder::new(Manifest::new([Wasm::data(nested().into_bytes())]))
         .build()
-        .err()
-        .expect("not linked without with_observe");
+        .expect_err("not linked without with_observe");
     let Error::Link { import, .. } = &error else {
         panic!("expected Error::Link, got {error:?}");
     };

@@ -97,8 +97,7 @@ fn checkout_times_out_when_all_instances_are_busy() {
     let held = pool.get(Duration::from_secs(5)).expect("first");
     let err = pool
         .get(Duration::from_millis(50))
-        .err()
-        .expect("second must time out");
+        .expect_err("second must time out");
     assert!(
         matches!(err, Error::PoolTimeout { timeout_ms: 50, .. }),
         "{err}"
@@ -187,8 +186,7 @@ fn async_checkout_waits_without_blocking_and_times_out() {
         let err = pool
             .get_async(Duration::from_millis(30))
             .await
-            .err()
-            .expect("times out");
+            .expect_err("times out");
         assert!(matches!(err, Error::PoolTimeout { .. }), "{err}");
         drop(held);
         // A cancelled (dropped) async checkout leaves the pool consistent.
@@ -227,8 +225,7 @@ fn pooling_engine_bounds_live_plugins() {
         .collect();
     let err = compiled
         .instantiate()
-        .err()
-        .expect("a fourth instance does not fit");
+        .expect_err("a fourth instance does not fit");
     assert!(matches!(err, Error::Instantiate { .. }), "{err}");
     live.pop();
     let mut again = compiled.instantiate().expect("a slot was freed");
