@@ -237,7 +237,8 @@ fn mistyped(name: &str, found: &str) -> MistypedExport {
 #[test]
 fn a_missing_export_fails_construction() {
     let error = ResettableCounterPlugin::new(plugin("count_vowels.rust.wasm"))
-        .err().expect("count_vowels has no `reset_total`");
+        .err()
+        .expect("count_vowels has no `reset_total`");
     match &error {
         Error::Interface {
             plugin,
@@ -275,7 +276,8 @@ fn a_missing_export_fails_construction() {
 #[test]
 fn every_missing_export_is_listed() {
     let error = CounterWithHistoryPlugin::new(plugin("count_vowels.as.wasm"))
-        .err().expect("count_vowels has neither `reset_total` nor `history`");
+        .err()
+        .expect("count_vowels has neither `reset_total` nor `history`");
     match &error {
         // In the trait's order; the optional `describe` is not required.
         Error::Interface {
@@ -365,7 +367,8 @@ trait MissingAndMistyped {
 fn missing_and_mistyped_together() {
     let compiled = compile("wat/with_params.wasm");
     let error = MissingAndMistypedPlugin::from_compiled(&compiled)
-        .err().expect("with_params implements none of it");
+        .err()
+        .expect("with_params implements none of it");
     let (plugin, interface, missing, found) = interface_error(&error);
     assert_eq!(
         (plugin, interface),
