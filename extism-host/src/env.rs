@@ -178,29 +178,31 @@ pub(crate) fn add_to_linker(
         "get_log_level",
         |caller: Caller<'_, StoreData>| caller.data().log.threshold().abi_value(),
     )?;
-    #[cfg(not(feature = "async"))]
-    let _ = asyncness;
-    #[cfg(feature = "async")]
-    if asyncness {
-        linker.func_wrap_async(
-            namespace,
-            "http_request",
-            |caller: Caller<'_, StoreData>, (request, body): (i64, i64)| {
-                Box::new(async move {
-                    crate::http::http_request_async(caller, request as u64, body as u64)
-                        .await
-                        .map(|o| o as i64)
-                })
-            },
-        )?;
-    } else {
-        linker.func_wrap(
-            namespace,
-            "http_request",
-            |caller: Caller<'_, StoreData>, request: i64, body: i64| {
-                crate::http::http_request(caller, request as u64, body as u64).map(|o| o as i64)
-            },
-        )?;
+    match () {
+        #[cfg(feature = "async")]
+        () if asyncness => {
+            linker.func_wrap_async(
+                namespace,
+                "http_request",
+                |caller: Caller<'_, StoreData>, (request, body): (i64, i64)| {
+                    Box::new(async move {
+                        crate::http::http_request_async(caller, request as u64, body as u64)
+                            .await
+                            .map(|o| o as i64)
+                    })
+                },
+            )?;
+        }
+        () => {
+            let _ = asyncness;
+            linker.func_wrap(
+                namespace,
+                "http_request",
+                |caller: Caller<'_, StoreData>, request: i64, body: i64| {
+                    crate::http::http_request(caller, request as u64, body as u64).map(|o| o as i64)
+                },
+            )?;
+        }
     }
     linker.func_wrap(
         namespace,
