@@ -139,7 +139,7 @@ install_wasm() {
 build_rust() {
   log "Rust (extism-pdk, ${rust_cargo[0]}): wasm32-unknown-unknown"
   (cd "$here/rust" && wasm_cargo build --locked --release --target wasm32-unknown-unknown \
-      -p count_vowels -p count_vowels_kvstore -p reflect -p kitchen)
+      -p count_vowels -p count_vowels_kvstore -p reflect -p kitchen -p pantry)
   log "Rust (extism-pdk): wasm32-wasip1"
   (cd "$here/rust" && wasm_cargo build --locked --release --target wasm32-wasip1 -p count_vowels -p fs)
   local u="$here/rust/target/wasm32-unknown-unknown/release"
@@ -149,6 +149,7 @@ build_rust() {
   install_wasm "$u/count_vowels_kvstore.wasm" count_vowels_kvstore.rust.wasm
   install_wasm "$u/reflect.wasm" reflect.rust.wasm
   install_wasm "$u/kitchen.wasm" kitchen.rust.wasm
+  install_wasm "$u/pantry.wasm" pantry.rust.wasm
   install_wasm "$w/fs.wasm" fs.rust-wasi.wasm
   build_host_fn_args
 }

@@ -35,7 +35,7 @@ cases.json is a list of objects:
                     127.0.0.1 (random port) for the case; "{http}" in a text input is
                     replaced by "http://127.0.0.1:PORT" (and back in recorded texts);
                     an "echo" route answers "METHOD X-TEST-HEADER BODY" of the request
-    host_functions  null, "kv" or "echo" (see HOST_FUNCTION_SETS below)
+    host_functions  null, "kv", "echo" or "pantry" (see HOST_FUNCTION_SETS below)
     log_level       null (no log subscriber: guests see level "off") or
                     "trace" | "debug" | "info" | "warn" | "error"
     calls           list of {"function": NAME} plus one of
@@ -157,7 +157,7 @@ def call_input(call, http_base=None):
 
 # --------------------------------------------------------------------------- host functions
 #
-# Both sets are implemented the same way by our Rust tests: keep them simple.
+# Every set is implemented the same way by our Rust tests: keep them simple.
 #
 #   "kv":   kv_read(key: I64) -> I64   returns a new block with the stored bytes,
 #                                      or 0 (no block) when the key is absent
@@ -165,6 +165,9 @@ def call_input(call, http_base=None):
 #           (namespace extism:host/user; the state is one dict per case)
 #   "echo": echo(data: I64) -> I64     returns a new block with a copy of the bytes
 #                                      (0 for empty input)
+#   "pantry": lookupPerson(name: I64) -> I64  returns a new block with PANTRY_PERSON
+#                                      (whatever the name)
+#             recordVisit(visit: I64)  appends the block's text to the state's "visits"
 
 def _make_kv():
     import extism
@@ -206,6 +209,30 @@ def _make_echo():
     return [echo], state
 
 
+# The Person (plugins/schemas/pantry.yaml) the "pantry" set's lookupPerson returns.
+PANTRY_PERSON = b'{"name":"Ada","age":36,"favouriteFruit":"dragon-fruit"}'
+
+
+def _make_pantry():
+    import extism
+
+    visits = []
+    i64 = extism.ValType.I64
+
+    @extism.host_fn(name="lookupPerson", signature=([i64], [i64]))
+    def lookup_person(plugin, params, results, *_):
+        results[0].value = _new_block(plugin, PANTRY_PERSON)
+
+    @extism.host_fn(name="recordVisit", signature=([i64], []))
+    def record_visit(plugin, params, results, *_):
+        visits.append(plugin.input_string(params[0]))
+
+    def state():
+        return {"visits": list(visits)}
+
+    return [lookup_person, record_visit], state
+
+
 def _new_block(plugin, data):
     if not data:
         return 0
@@ -214,7 +241,7 @@ def _new_block(plugin, data):
     return mem.offset
 
 
-HOST_FUNCTION_SETS = {"kv": _make_kv, "echo": _make_echo}
+HOST_FUNCTION_SETS = {"kv": _make_kv, "echo": _make_echo, "pantry": _make_pantry}
 
 
 # --------------------------------------------------------------------------- worker

@@ -240,6 +240,7 @@ mod kernel;
 mod limits;
 mod log;
 pub mod observe;
+pub mod schema;
 mod vars;
 mod wasi;
 

@@ -24,6 +24,7 @@ mod ctxt;
 mod host_fn;
 mod plugin_interface;
 mod respan;
+mod schema;
 #[cfg(test)]
 mod snapshot;
 mod types;

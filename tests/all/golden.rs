@@ -21,7 +21,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use base64::Engine as _;
-use extism_host::{CompiledPlugin, Error, Manifest, MemoryOptions, Plugin, PluginBuilder, Wasm};
+use extism_host::{
+    CompiledPlugin, CurrentPlugin, Error, HostError, HostFunction, Manifest, MemoryOptions, Plugin,
+    PluginBuilder, Wasm,
+};
 use serde::Deserialize;
 
 use support::{EchoCalls, KvStore, LogCapture, Reply, Server};
@@ -148,6 +151,9 @@ struct HostState {
     kv: Option<BTreeMap<String, String>>,
     #[serde(default)]
     echo_calls: Option<u64>,
+    /// The texts `recordVisit` received (the `pantry` set).
+    #[serde(default)]
+    visits: Option<Vec<String>>,
 }
 
 #[derive(Debug, PartialEq, Eq, Deserialize)]
@@ -202,6 +208,39 @@ fn b64(text: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(text)
         .unwrap_or_else(|e| panic!("bad base64 in a golden file ({e}): {text}"))
+}
+
+// ------------------------------------------------------------------ host functions
+
+/// The Person (`plugins/schemas/pantry.yaml`) the `pantry` set's
+/// `lookupPerson` returns, as the recorder's `PANTRY_PERSON`.
+const PANTRY_PERSON: &str = r#"{"name":"Ada","age":36,"favouriteFruit":"dragon-fruit"}"#;
+
+/// The state of the `pantry` host-function set: the texts `recordVisit` got.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct PantryVisits(Vec<String>);
+
+/// The `pantry` set of `record_goldens.py`, in `extism:host/user`, for
+/// `pantry.rust.wasm`:
+///
+/// * `lookupPerson(name) -> person`: a new block with [`PANTRY_PERSON`],
+///   whatever the name.
+/// * `recordVisit(visit)`: appends the block's text to [`PantryVisits`].
+fn pantry_functions() -> Vec<HostFunction> {
+    let lookup_person = HostFunction::wrap(
+        "lookupPerson",
+        |plugin: &mut CurrentPlugin<'_>, _name: u64| -> Result<u64, HostError> {
+            plugin.write_bytes(PANTRY_PERSON.as_bytes())
+        },
+    );
+    let record_visit = HostFunction::wrap(
+        "recordVisit",
+        |plugin: &mut CurrentPlugin<'_>, visit: u64| -> Result<(), HostError> {
+            let visit = plugin.read_str(visit)?.to_string();
+            plugin.borrow_state(|_, visits: &mut PantryVisits| visits.0.push(visit))
+        },
+    );
+    vec![lookup_person, record_visit]
 }
 
 // ------------------------------------------------------------------ expected outcomes
@@ -866,6 +905,9 @@ fn builder(case: &Case, harness: &mut Harness) -> Result<PluginBuilder, String> 
         Some("echo") => builder
             .with_functions(support::echo_functions())
             .with_state(EchoCalls::default()),
+        Some("pantry") => builder
+            .with_functions(pantry_functions())
+            .with_state(PantryVisits::default()),
         Some(other) => return Err(format!("no handling for host_functions {other:?}")),
     };
     // No log level: no logger and no level, so the plug-in sees "off" as it
@@ -950,6 +992,12 @@ fn check_after(plugin: &Plugin, result: &CaseResult, harness: &Harness) -> Vec<S
             match plugin.state::<EchoCalls>() {
                 Some(EchoCalls(n)) if *n == calls => {}
                 other => problems.push(format!("echo calls {other:?} != {calls}")),
+            }
+        }
+        if let Some(visits) = &state.visits {
+            match plugin.state::<PantryVisits>() {
+                Some(PantryVisits(ours)) if ours == visits => {}
+                other => problems.push(format!("pantry visits {other:?} != {visits:?}")),
             }
         }
     }
@@ -1190,6 +1238,7 @@ fn the_harness_reports_mismatches() {
         r.host_state = Some(HostState {
             kv: Some(BTreeMap::from([("count-vowels".into(), "CAAAAA==".into())])),
             echo_calls: None,
+            visits: None,
         });
     });
     assert!(

@@ -24,4 +24,5 @@ mod observe;
 mod plugin_interface;
 mod pool;
 mod regressions;
+mod schema_interface;
 mod wasm_url;

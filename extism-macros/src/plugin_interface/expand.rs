@@ -9,6 +9,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, ItemTrait, Type};
 
 use super::parse::{parse_trait, Interface};
+use super::schema;
 use super::validate::{validate, Call, Plan};
 use crate::codec::Encoding;
 use crate::crate_path;
@@ -18,12 +19,30 @@ use crate::types::is_unit;
 
 /// `#[plugin_interface(args)]` on `item`: the generated code, or every error found.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
-    let original = parse_trait(item)?;
+    let mut original = parse_trait(item)?;
+    let host = crate_path::host();
+    let schema = schema::from_args(&args)?;
+    if let Some(schema) = &schema {
+        schema.add_methods(&mut original, &host)?;
+    }
     let cx = Ctxt::new();
+    // The schema was the arguments: none are left for the trait's own checks.
+    let args = if schema.is_some() {
+        TokenStream::new()
+    } else {
+        args
+    };
     let interface = Interface::from_syn(&cx, &args, &original);
-    let plan = validate(&cx, &interface);
+    let mut plan = validate(&cx, &interface);
+    if let Some(schema) = &schema {
+        schema.set_encodings(&mut plan);
+    }
     cx.check()?;
-    Ok(generate(&interface, &plan, &crate_path::host()))
+    let mut output = generate(&interface, &plan, &host);
+    if let Some(schema) = &schema {
+        output.extend(schema.items(&original, &host));
+    }
+    Ok(output)
 }
 
 /// `item` without the attributes `#[plugin_interface]` reads on its methods, which
@@ -256,32 +275,31 @@ fn method(call: &Call, host: &TokenStream) -> TokenStream {
     });
     // `Json`, `Msgpack` or `Pod` around a type, spanned at the type: a type without
     // `Serialize` (or `Pod`) is reported there.
-    let wrapper = call.encoding.map(|encoding| {
+    let wrap = |encoding: Encoding, ty: &Type| {
         let name = match encoding {
             Encoding::Json => quote!(Json),
             Encoding::Msgpack => quote!(Msgpack),
             Encoding::Pod => quote!(Pod),
         };
-        move |ty: &Type| {
-            let span = ty.span();
-            let wrapped = respan(quote!(#host::codec::#name<#ty>), span);
-            let constructor = respan(quote!(#host::codec::#name), span);
-            (wrapped, constructor)
-        }
-    });
-    let (input_ty, input) = match (call.input, &wrapper) {
+        let span = ty.span();
+        let wrapped = respan(quote!(#host::codec::#name<#ty>), span);
+        let constructor = respan(quote!(#host::codec::#name), span);
+        (wrapped, constructor)
+    };
+    let (input_ty, input) = match (call.input, call.input_encoding) {
         (None, _) => (quote!(()), quote!(())),
         (Some(ty), None) => (ty.to_token_stream(), quote!(input)),
-        (Some(ty), Some(wrapper)) => {
-            let (wrapped, constructor) = wrapper(ty);
+        (Some(ty), Some(encoding)) => {
+            let (wrapped, constructor) = wrap(encoding, ty);
             (wrapped, quote!(#constructor(input)))
         }
     };
     let output = call.output;
-    let (output_ty, unwrap) = match &wrapper {
-        Some(wrapper) if !is_unit(output) => {
-            (wrapper(output).0, Some(quote!(.map(|output| output.0))))
-        }
+    let (output_ty, unwrap) = match call.output_encoding {
+        Some(encoding) if !is_unit(output) => (
+            wrap(encoding, output).0,
+            Some(quote!(.map(|output| output.0))),
+        ),
         _ => (output.to_token_stream(), None),
     };
     quote! {

@@ -16,6 +16,7 @@ mod attr;
 mod expand;
 mod fallback;
 mod parse;
+mod schema;
 mod validate;
 
 #[cfg(test)]

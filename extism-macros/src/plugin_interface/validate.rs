@@ -38,8 +38,10 @@ pub(super) struct Call<'a> {
     /// `E` of the returned `Result<T, E>`, or the whole type for a `Result<T>` alias:
     /// where rustc reports an error type that does not convert from the host's.
     pub(super) error: &'a Type,
-    /// `#[codec(...)]`: wrap the input and (unless it is `()`) the output.
-    pub(super) encoding: Option<Encoding>,
+    /// The wrapper of the input: `#[codec(...)]`, or a schema's content type.
+    pub(super) input_encoding: Option<Encoding>,
+    /// The wrapper of the output (never of `()`).
+    pub(super) output_encoding: Option<Encoding>,
 }
 
 /// Methods of the generated wrapper that take `self`: a trait method of the same name
@@ -222,7 +224,8 @@ fn check_export<'a>(cx: &Ctxt, method: &'a Method<'a>) -> Option<Call<'a>> {
         input: input?,
         output: result?.0,
         error: result?.1,
-        encoding: method.attrs.codec.get().copied(),
+        input_encoding: method.attrs.codec.get().copied(),
+        output_encoding: method.attrs.codec.get().copied(),
     })
 }
 

@@ -1,0 +1,336 @@
+//! `#[plugin_interface(schema = "...")]` end to end: `plugins/rust/pantry`, written with
+//! the Rust PDK to `plugins/schemas/pantry.yaml`, called through the trait, the types and
+//! the imports the macro generates from that schema.
+//!
+//! JSON crosses the boundary byte for byte: what the generated types write, the
+//! plug-in's own types read and write back unchanged.
+
+use std::sync::Mutex;
+
+use extism_host::schema::{serde_json, Base64, DateTime};
+use extism_host::{plugin_interface, Error, HostError, Manifest, Plugin, PluginBuilder};
+
+use crate::support::plugin_wasm;
+
+/// The pantry interface, from its schema.
+#[plugin_interface(schema = "plugins/schemas/pantry.yaml")]
+pub trait Pantry {
+    /// A provided method, on top of the generated ones.
+    fn describe_all(&mut self) -> Result<Vec<String>, Error> {
+        [
+            Fruit::Apple,
+            Fruit::Orange,
+            Fruit::Banana,
+            Fruit::DragonFruit,
+        ]
+        .iter()
+        .map(|fruit| self.describe_fruit(fruit))
+        .collect()
+    }
+}
+
+/// The host's side of the imports: a directory of people and a visitors' book.
+#[derive(Default)]
+struct Directory {
+    visits: Mutex<Vec<Visit>>,
+}
+
+impl PantryImports for Directory {
+    fn lookup_person(&self, name: &str) -> Result<Person, HostError> {
+        match name {
+            "Ada" => Ok(Person {
+                name: "Ada".into(),
+                age: 36,
+                favourite_fruit: Some(Fruit::DragonFruit),
+            }),
+            "Bob" => Ok(Person {
+                name: "Bob".into(),
+                age: 7,
+                favourite_fruit: None,
+            }),
+            other => Err(HostError::msg(format!("nobody is called {other}"))),
+        }
+    }
+
+    fn record_visit(&self, visit: Visit) -> Result<(), HostError> {
+        self.visits.lock().unwrap().push(visit);
+        Ok(())
+    }
+}
+
+fn pantry_with(directory: Directory) -> PantryPlugin {
+    let plugin = PluginBuilder::new(Manifest::new([plugin_wasm("pantry.rust.wasm")]))
+        .with_functions(directory.into_host_functions())
+        .build()
+        .expect("pantry links against the generated host functions");
+    PantryPlugin::new(plugin).expect("pantry has the schema's exports")
+}
+
+fn pantry() -> PantryPlugin {
+    pantry_with(Directory::default())
+}
+
+fn instant(text: &str) -> DateTime {
+    text.parse().unwrap()
+}
+
+/// One value of every type and format, `optionalCount` absent and `maybeNote` null.
+fn everything() -> Everything {
+    Everything {
+        an_int8: -128,
+        an_int16: -32768,
+        an_int32: i32::MIN,
+        an_int64: i64::MIN,
+        a_uint8: u8::MAX,
+        a_uint16: u16::MAX,
+        a_uint32: u32::MAX,
+        a_uint64: u64::MAX,
+        an_integer: 9_007_199_254_740_993,
+        a_float: 0.1,
+        a_double: -1.5e300,
+        a_number: 3.25,
+        a_boolean: true,
+        a_string: "tab\t, quote \", emoji 🍓, nul \u{0}".into(),
+        a_date_time: instant("2024-02-29T12:34:56.789Z"),
+        some_bytes: b"\x00\x01binary\xff".to_vec(),
+        a_buffer: vec![0xde, 0xad, 0xbe, 0xef],
+        a_fruit: Fruit::DragonFruit,
+        items: vec![
+            Item {
+                name: "apples".into(),
+                quantity: 3,
+                fruit: Some(Fruit::Apple),
+            },
+            Item {
+                name: "bread".into(),
+                quantity: 1,
+                fruit: None,
+            },
+        ],
+        matrix: vec![vec![1.0, 2.5], vec![], vec![-0.0]],
+        stock: [("apple".to_string(), 12), ("fig".to_string(), -1)].into(),
+        anything: serde_json::json!({"nested": {"list": [1, "two", null]}, "b": false})
+            .as_object()
+            .unwrap()
+            .clone(),
+        maybe_note: None,
+        optional_count: None,
+    }
+}
+
+#[test]
+fn every_type_round_trips_through_the_plug_ins_own_types() {
+    let mut pantry = pantry();
+    let value = everything();
+    assert_eq!(pantry.echo_everything(&value).unwrap(), value);
+
+    let other = Everything {
+        maybe_note: Some("a note".into()),
+        optional_count: Some(7),
+        a_date_time: instant("1970-01-01T00:00:00Z"),
+        ..everything()
+    };
+    assert_eq!(pantry.echo_everything(&other).unwrap(), other);
+}
+
+#[test]
+fn json_round_trips_byte_for_byte() {
+    let mut pantry = pantry();
+    for (value, present, absent) in [
+        (everything(), r#""maybeNote":null"#, r#""optionalCount""#),
+        (
+            Everything {
+                maybe_note: Some("n".into()),
+                optional_count: Some(65535),
+                ..everything()
+            },
+            r#""optionalCount":65535"#,
+            r#""maybeNote":null"#,
+        ),
+    ] {
+        let sent = serde_json::to_vec(&value).unwrap();
+        let text = std::str::from_utf8(&sent).unwrap();
+        assert!(text.contains(present), "{text}");
+        assert!(!text.contains(absent), "{text}");
+        // The schema's names, base64 bytes and RFC 3339 instants.
+        for expected in [
+            r#""anInt8":-128"#,
+            r#""aUint64":18446744073709551615"#,
+            r#""aDateTime":"2024-02-29T12:34:56.789Z""#,
+            r#""someBytes":"AAFiaW5hcnn/""#,
+            r#""aBuffer":"3q2+7w==""#,
+            r#""aFruit":"dragon-fruit""#,
+            r#""stock":{"apple":12,"fig":-1}"#,
+        ] {
+            assert!(text.contains(expected), "{expected} in {text}");
+        }
+        let received: Vec<u8> = pantry
+            .plugin_mut()
+            .call::<&[u8], Vec<u8>>("echoEverything", &sent)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(received).unwrap(),
+            text,
+            "the plug-in's JSON differs from the host's"
+        );
+    }
+}
+
+#[test]
+fn text_and_bytes_go_as_they_are() {
+    let mut pantry = pantry();
+    assert_eq!(
+        pantry.describe_fruit(&Fruit::DragonFruit).unwrap(),
+        "dragon-fruit: mild and speckled"
+    );
+    assert_eq!(
+        pantry.describe_all().unwrap(),
+        [
+            "apple: crisp and sweet",
+            "orange: juicy and sharp",
+            "banana: soft and sweet",
+            "dragon-fruit: mild and speckled"
+        ]
+    );
+    assert_eq!(
+        pantry.reverse_bytes(&[1, 2, 3, 0, 255]).unwrap(),
+        [255, 0, 3, 2, 1]
+    );
+    assert_eq!(pantry.reverse_bytes(&[]).unwrap(), Vec::<u8>::new());
+    pantry.ping().unwrap();
+}
+
+#[test]
+fn a_json_array_in_and_a_json_integer_out() {
+    let mut pantry = pantry();
+    let items = everything().items;
+    assert_eq!(pantry.count_items(&items).unwrap(), 4);
+    assert_eq!(pantry.count_items(&[]).unwrap(), 0);
+}
+
+#[test]
+fn imports_are_the_hosts_implementation_of_the_imports_trait() {
+    let directory = std::sync::Arc::new(Directory::default());
+    struct Shared(std::sync::Arc<Directory>);
+    impl PantryImports for Shared {
+        fn lookup_person(&self, name: &str) -> Result<Person, HostError> {
+            self.0.lookup_person(name)
+        }
+        fn record_visit(&self, visit: Visit) -> Result<(), HostError> {
+            self.0.record_visit(visit)
+        }
+    }
+    let plugin = PluginBuilder::new(Manifest::new([plugin_wasm("pantry.rust.wasm")]))
+        .with_functions(Shared(directory.clone()).into_host_functions())
+        .build()
+        .unwrap();
+    let mut pantry = PantryPlugin::new(plugin).unwrap();
+    let greeting = pantry.greet("Ada").unwrap();
+    assert_eq!(
+        greeting.message,
+        "Hello, Ada! You are 36. You like dragon-fruit."
+    );
+    assert_eq!(greeting.visitor.favourite_fruit, Some(Fruit::DragonFruit));
+    assert_eq!(
+        pantry.greet("Bob").unwrap().message,
+        "Hello, Bob! You are 7."
+    );
+    let visits = directory.visits.lock().unwrap();
+    assert_eq!(
+        *visits,
+        [
+            Visit {
+                name: "Ada".into(),
+                at: instant("2024-02-29T12:34:56.789Z"),
+            },
+            Visit {
+                name: "Bob".into(),
+                at: instant("2024-02-29T12:34:56.789Z"),
+            },
+        ]
+    );
+}
+
+#[test]
+fn an_imports_error_fails_the_call_naming_the_import() {
+    let mut pantry = pantry();
+    let error = pantry.greet("Eve").unwrap_err();
+    assert!(matches!(error, Error::HostFunction { .. }), "{error:?}");
+    let text = crate::support::report(&error);
+    assert!(text.contains("lookupPerson"), "{text}");
+    assert!(text.contains("nobody is called Eve"), "{text}");
+}
+
+#[test]
+fn a_plug_in_without_the_schemas_exports_is_an_interface_error() {
+    let plugin = Plugin::new(
+        Manifest::new([plugin_wasm("count_vowels.rust.wasm")]),
+        [],
+        false,
+    )
+    .unwrap();
+    let error = PantryPlugin::new(plugin)
+        .err()
+        .expect("count_vowels is not a pantry");
+    let Error::Interface { missing, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(
+        missing,
+        &[
+            "echoEverything",
+            "describeFruit",
+            "reverseBytes",
+            "countItems",
+            "greet",
+            "ping"
+        ]
+    );
+    assert!(error.to_string().contains("Pantry"), "{error}");
+}
+
+#[test]
+fn an_import_of_another_type_is_a_link_error_naming_it() {
+    let wat = r#"(module
+        (import "extism:host/user" "lookupPerson" (func (param i32) (result i32)))
+        (func (export "greet") (result i32) i32.const 0))"#;
+    let error = PluginBuilder::new(Manifest::new([extism_host::Wasm::data(wat.as_bytes())]))
+        .with_functions(Directory::default().into_host_functions())
+        .build()
+        .err()
+        .expect("the import's type is not the schema's");
+    assert!(matches!(error, Error::Link { .. }), "{error:?}");
+    assert!(error.to_string().contains("lookupPerson"), "{error}");
+}
+
+/// A v0 schema: its exports take and return bytes.
+#[plugin_interface(schema = "tests/schemas/count_vowels.v0.yaml")]
+trait VowelsV0 {}
+
+#[test]
+fn a_v0_schema_gives_byte_methods_and_checks_every_export() {
+    let compiled = PluginBuilder::new(Manifest::new([plugin_wasm("count_vowels.rust.wasm")]))
+        .compile()
+        .unwrap();
+    let error = VowelsV0Plugin::check(&compiled).unwrap_err();
+    let Error::Interface { missing, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(missing, &["vowel_report"]);
+
+    // The methods take and return bytes.
+    let _: fn(&mut VowelsV0Plugin, &[u8]) -> Result<Vec<u8>, Error> =
+        <VowelsV0Plugin as VowelsV0>::count_vowels;
+    // The export that is there works through the raw bytes.
+    let mut plugin = compiled.instantiate().unwrap();
+    let output: Vec<u8> = plugin
+        .call::<&[u8], Vec<u8>>("count_vowels", b"aei")
+        .unwrap();
+    assert!(String::from_utf8(output).unwrap().contains(r#""count":3"#));
+}
+
+#[test]
+fn base64_inside_arrays_and_maps_uses_the_newtype() {
+    let bytes = Base64(vec![1, 2]);
+    assert_eq!(serde_json::to_string(&vec![bytes]).unwrap(), r#"["AQI="]"#);
+}
