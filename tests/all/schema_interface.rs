@@ -319,8 +319,11 @@ fn a_v0_schema_gives_byte_methods_and_checks_every_export() {
     assert_eq!(missing, &["vowel_report"]);
 
     // The methods take and return bytes.
-    let _: fn(&mut VowelsV0Plugin, &[u8]) -> Result<Vec<u8>, Error> =
-        <VowelsV0Plugin as VowelsV0>::count_vowels;
+    let methods: [fn(&mut VowelsV0Plugin, &[u8]) -> Result<Vec<u8>, Error>; 2] = [
+        <VowelsV0Plugin as VowelsV0>::count_vowels,
+        <VowelsV0Plugin as VowelsV0>::vowel_report,
+    ];
+    assert_ne!(methods[0] as usize, methods[1] as usize);
     // The export that is there works through the raw bytes.
     let mut plugin = compiled.instantiate().unwrap();
     let output: Vec<u8> = plugin
@@ -333,4 +336,139 @@ fn a_v0_schema_gives_byte_methods_and_checks_every_export() {
 fn base64_inside_arrays_and_maps_uses_the_newtype() {
     let bytes = Base64(vec![1, 2]);
     assert_eq!(serde_json::to_string(&vec![bytes]).unwrap(), r#"["AQI="]"#);
+}
+
+/// The shapes the pantry leaves out (`extism-macros/tests/schemas/shapes.yaml`).
+mod shapes {
+    use extism_host::plugin_interface;
+
+    #[plugin_interface(schema = "extism-macros/tests/schemas/shapes.yaml")]
+    pub trait Shapes {}
+}
+
+#[test]
+fn a_struct_keeps_the_keys_its_properties_do_not_name() {
+    use shapes::Tree;
+    let text = r#"{"type":"oak","height":3,"parent":{"type":"acorn","height":0,"parent":null,"children":[]},"children":[],"leaves":"AQ==","colour":"green","mood":null}"#;
+    let tree: Tree = serde_json::from_str(text).unwrap();
+    assert_eq!(tree.r#type, "oak");
+    assert_eq!(tree.parent.as_ref().unwrap().r#type, "acorn");
+    assert_eq!(tree.leaves.as_deref(), Some(&[1u8][..]));
+    assert_eq!(
+        tree.additional_properties,
+        [
+            ("colour".to_string(), Some("green".to_string())),
+            ("mood".to_string(), None)
+        ]
+        .into()
+    );
+    // Extra keys come after the properties; these were already in that order.
+    assert_eq!(serde_json::to_string(&tree).unwrap(), text);
+    assert_eq!(shapes::Season::Value1stFrost.to_string(), "1st-frost");
+}
+
+/// Imports without input, without output, of bytes and of text, called by a WAT module.
+#[test]
+fn imports_of_every_content_type_reach_the_implementation() {
+    use shapes::{ShapesImports, Tree};
+    struct Host(Mutex<Vec<String>>);
+    impl ShapesImports for Host {
+        fn notify(&self, input: &str) -> Result<(), HostError> {
+            self.0.lock().unwrap().push(format!("notify {input}"));
+            Ok(())
+        }
+        fn random(&self) -> Result<Vec<u8>, HostError> {
+            Ok(vec![4, 4, 4])
+        }
+        fn digest(&self, input: &[u8]) -> Result<String, HostError> {
+            Ok(format!("{} bytes", input.len()))
+        }
+        fn weigh(&self, input: Tree) -> Result<f64, HostError> {
+            Ok(f64::from(input.height) * 1.5)
+        }
+        fn tick(&self) -> Result<(), HostError> {
+            self.0.lock().unwrap().push("tick".into());
+            Ok(())
+        }
+    }
+    let wat = r#"(module
+      (import "extism:host/env" "length" (func $length (param i64) (result i64)))
+      (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+      (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+      (import "extism:host/user" "tick" (func $tick))
+      (import "extism:host/user" "random" (func $random (result i64)))
+      (import "extism:host/user" "digest" (func $digest (param i64) (result i64)))
+      (import "extism:host/user" "notify" (func $notify (param i64)))
+      (import "extism:host/user" "weigh" (func $weigh (param i64) (result i64)))
+      (func (export "seed") (result i32)
+        (local $out i64)
+        call $tick
+        (local.set $out (call $digest (call $random)))
+        (call $notify (local.get $out))
+        (call $output_set (local.get $out) (call $length (local.get $out)))
+        i32.const 0)
+      (func (export "weigh") (result i32)
+        (local $out i64)
+        (local.set $out (call $weigh (call $input_offset)))
+        (call $output_set (local.get $out) (call $length (local.get $out)))
+        i32.const 0))"#;
+    let host = std::sync::Arc::new(Host(Mutex::new(Vec::new())));
+    struct Shared(std::sync::Arc<Host>);
+    impl ShapesImports for Shared {
+        fn notify(&self, input: &str) -> Result<(), HostError> {
+            self.0.notify(input)
+        }
+        fn random(&self) -> Result<Vec<u8>, HostError> {
+            self.0.random()
+        }
+        fn digest(&self, input: &[u8]) -> Result<String, HostError> {
+            self.0.digest(input)
+        }
+        fn weigh(&self, input: Tree) -> Result<f64, HostError> {
+            self.0.weigh(input)
+        }
+        fn tick(&self) -> Result<(), HostError> {
+            self.0.tick()
+        }
+    }
+    let functions = Shared(host.clone()).into_host_functions();
+    let names: Vec<_> = functions.iter().map(|f| f.name()).collect();
+    assert_eq!(names, ["notify", "random", "digest", "weigh", "tick"]);
+    let mut plugin = PluginBuilder::new(Manifest::new([extism_host::Wasm::data(wat.as_bytes())]))
+        .with_functions(functions)
+        .build()
+        .unwrap();
+    // Of the exports, the module has only `seed`, whose method takes nothing.
+    let compiled = plugin.compiled();
+    let Err(Error::Interface { missing, .. }) = shapes::ShapesPlugin::check(compiled) else {
+        panic!("the module has one export of four");
+    };
+    assert_eq!(missing, ["grow", "scale", "label"]);
+    let seed_method: fn(&mut shapes::ShapesPlugin) -> Result<Vec<u8>, Error> =
+        <shapes::ShapesPlugin as shapes::Shapes>::seed;
+    let grow_method: fn(&mut shapes::ShapesPlugin, Option<&Tree>) -> Result<Tree, Error> =
+        <shapes::ShapesPlugin as shapes::Shapes>::grow;
+    assert_ne!(seed_method as usize, grow_method as usize);
+    let _json_number_in_and_array_out: fn(
+        &mut shapes::ShapesPlugin,
+        f32,
+    ) -> Result<Vec<serde_json::Value>, Error> = <shapes::ShapesPlugin as shapes::Shapes>::scale;
+    let _json_string_in_and_alias_out: fn(&mut shapes::ShapesPlugin, &str) -> Result<u16, Error> =
+        <shapes::ShapesPlugin as shapes::Shapes>::label;
+    let seed: String = plugin.call("seed", ()).unwrap();
+    assert_eq!(seed, "3 bytes");
+    assert_eq!(*host.0.lock().unwrap(), ["tick", "notify 3 bytes"]);
+    let weight: String = plugin
+        .call(
+            "weigh",
+            r#"{"type":"fir","height":4,"parent":null,"children":[]}"#,
+        )
+        .unwrap();
+    assert_eq!(weight, "6.0");
+    // JSON the import's type does not accept fails the call, naming the import.
+    let error = plugin
+        .call::<&str, String>("weigh", r#"{"type":"fir"}"#)
+        .unwrap_err();
+    let text = crate::support::report(&error);
+    assert!(text.contains("weigh") && text.contains("height"), "{text}");
 }

@@ -18,6 +18,7 @@ use crate::respan::respan;
 use crate::types::is_unit;
 
 /// `#[plugin_interface(args)]` on `item`: the generated code, or every error found.
+/// The only argument is `schema = "..."`, read by [`schema::from_args`].
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let mut original = parse_trait(item)?;
     let host = crate_path::host();
@@ -26,13 +27,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
         schema.add_methods(&mut original, &host)?;
     }
     let cx = Ctxt::new();
-    // The schema was the arguments: none are left for the trait's own checks.
-    let args = if schema.is_some() {
-        TokenStream::new()
-    } else {
-        args
-    };
-    let interface = Interface::from_syn(&cx, &args, &original);
+    let interface = Interface::from_syn(&cx, &original);
     let mut plan = validate(&cx, &interface);
     if let Some(schema) = &schema {
         schema.set_encodings(&mut plan);

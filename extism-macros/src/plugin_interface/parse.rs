@@ -16,8 +16,6 @@ use crate::ctxt::Ctxt;
 /// The trait, borrowing the syn tree for spans.
 pub(super) struct Interface<'a> {
     pub(super) original: &'a ItemTrait,
-    /// The arguments of `#[plugin_interface(...)]` (there are none to give).
-    pub(super) args: &'a TokenStream,
     /// The trait's items, in source order.
     pub(super) items: Vec<Item<'a>>,
 }
@@ -63,7 +61,7 @@ impl Parse for TraitOnly {
 }
 
 impl<'a> Interface<'a> {
-    pub(super) fn from_syn(cx: &Ctxt, args: &'a TokenStream, original: &'a ItemTrait) -> Self {
+    pub(super) fn from_syn(cx: &Ctxt, original: &'a ItemTrait) -> Self {
         let items = original
             .items
             .iter()
@@ -82,10 +80,6 @@ impl<'a> Interface<'a> {
                 other => Item::Other(other),
             })
             .collect();
-        Interface {
-            original,
-            args,
-            items,
-        }
+        Interface { original, items }
     }
 }

@@ -174,12 +174,12 @@ impl FromSchema {
         let vis = &item.vis;
         let types = rust::components(&self.loaded.schema, vis, &paths);
         let imports = self.imports(item, host, &paths);
-        let file = self.loaded.file.display().to_string();
+        // The path the macro read, wherever the crate is: rebuilds it when the schema changes.
+        let file = format!("/{}", self.loaded.relative);
         quote! {
             #types
             #imports
-            // Rebuilds the crate when the schema changes.
-            const _: &[u8] = ::core::include_bytes!(#file);
+            const _: &[u8] = ::core::include_bytes!(::core::concat!(::core::env!("CARGO_MANIFEST_DIR"), #file));
         }
     }
 

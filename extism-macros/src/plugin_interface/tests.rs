@@ -127,6 +127,88 @@ fn expand_fallback() {
     );
 }
 
+/// `#[plugin_interface(schema = "...")]` on `item`, compared with its snapshot. The path
+/// is relative to this crate's directory, as in a user's crate.
+fn schema_snapshot(name: &str, schema: &str, item: TokenStream) {
+    let args = quote!(schema = #schema);
+    let output = expand(args.clone(), item.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_snapshot(
+        &format!("plugin_interface/{name}"),
+        &written(&args, &item),
+        &output,
+    );
+}
+
+#[test]
+fn expand_schema_pantry() {
+    schema_snapshot(
+        "schema_pantry",
+        "../plugins/schemas/pantry.yaml",
+        quote!(
+            pub trait Pantry {}
+        ),
+    );
+}
+
+#[test]
+fn expand_schema_shapes() {
+    schema_snapshot(
+        "schema_shapes",
+        "tests/schemas/shapes.yaml",
+        quote!(
+            pub(crate) trait Shapes {}
+        ),
+    );
+}
+
+#[test]
+fn expand_schema_v0() {
+    schema_snapshot(
+        "schema_v0",
+        "../tests/schemas/count_vowels.v0.yaml",
+        quote!(
+            trait Vowels {}
+        ),
+    );
+}
+
+#[test]
+fn schema_errors() {
+    assert_eq!(
+        errors_with(
+            quote!(schema = "tests/schemas/none.yaml"),
+            quote!(
+                trait T {}
+            )
+        )[0]
+        .split(" (")
+        .next()
+        .unwrap(),
+        "cannot read the XTP schema `tests/schemas/none.yaml`"
+    );
+    assert_eq!(
+        errors_with(quote!(path = "x.yaml"), quote!(trait T {})),
+        ["unknown option `path` of `#[plugin_interface]`: its only option is `schema = \"...\"`; \
+          options of an export go on its method (`#[export(name = \"...\")]`, `#[optional]`, \
+          `#[codec(...)]`)"]
+    );
+    assert_eq!(
+        errors_with(
+            quote!(schema = "tests/schemas/shapes.yaml"),
+            quote!(
+                trait Tree {
+                    fn grow(&mut self) -> Result<(), Error>;
+                }
+            )
+        ),
+        [
+            "the schema's component `Tree` would be the type `Tree`, a name the interface \
+             takes: rename the trait",
+            "`grow` is the method of the schema's export `grow`: remove or rename this one",
+        ]
+    );
+}
+
 // ------------------------------------------------------------------ accepted inputs
 
 #[test]
@@ -241,7 +323,7 @@ fn not_a_trait_keeps_the_item() {
 fn arguments() {
     assert_eq!(
         errors_with(quote!(name = "X"), quote!(trait T {})),
-        ["`#[plugin_interface]` takes no arguments: options go on the methods (`#[export(name = \"...\")]`, `#[optional]`, `#[codec(...)]`)"]
+        ["unknown option `name` of `#[plugin_interface]`: its only option is `schema = \"...\"`; options of an export go on its method (`#[export(name = \"...\")]`, `#[optional]`, `#[codec(...)]`)"]
     );
 }
 

@@ -54,7 +54,6 @@ pub(super) fn wrapper_ident(trait_ident: &Ident) -> Ident {
 }
 
 pub(super) fn validate<'a>(cx: &Ctxt, interface: &'a Interface<'a>) -> Plan<'a> {
-    check_args(cx, interface);
     check_trait(cx, interface);
     let wrapper = wrapper_ident(&interface.original.ident);
     let mut calls = Vec::new();
@@ -75,17 +74,6 @@ pub(super) fn validate<'a>(cx: &Ctxt, interface: &'a Interface<'a>) -> Plan<'a> 
     }
     check_unique_exports(cx, &calls);
     Plan { wrapper, calls }
-}
-
-/// The attribute has no options: everything is said on the methods.
-fn check_args(cx: &Ctxt, interface: &Interface) {
-    if !interface.args.is_empty() {
-        cx.error_spanned_by(
-            interface.args,
-            "`#[plugin_interface]` takes no arguments: options go on the methods \
-             (`#[export(name = \"...\")]`, `#[optional]`, `#[codec(...)]`)",
-        );
-    }
 }
 
 /// The wrapper implements the trait for any plug-in: nothing may depend on parameters

@@ -14,7 +14,7 @@ pub(crate) mod rust;
 #[cfg(test)]
 mod tests;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use syn::LitStr;
 
@@ -23,8 +23,9 @@ pub(crate) use self::model::Schema;
 /// A schema file, read for the macro at `lit`.
 pub(crate) struct Loaded {
     pub(crate) schema: Schema,
-    /// The absolute path, for `include_bytes!`: the crate rebuilds when the file changes.
-    pub(crate) file: PathBuf,
+    /// The path as written, relative to the crate's directory: `include_bytes!` of it
+    /// makes the crate rebuild when the file changes.
+    pub(crate) relative: String,
 }
 
 /// Reads the schema `lit` names, relative to the crate being compiled.
@@ -52,14 +53,7 @@ pub(crate) fn load(lit: &LitStr) -> syn::Result<Loaded> {
     if !problems.is_empty() {
         return Err(errors(lit, &relative, &problems));
     }
-    Ok(Loaded {
-        schema,
-        file: absolute(&file),
-    })
-}
-
-fn absolute(file: &Path) -> PathBuf {
-    std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf())
+    Ok(Loaded { schema, relative })
 }
 
 fn errors(lit: &LitStr, file: &str, problems: &[read::Problem]) -> syn::Error {
