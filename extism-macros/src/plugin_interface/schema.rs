@@ -47,6 +47,12 @@ pub(super) fn from_args(args: &TokenStream) -> syn::Result<Option<FromSchema>> {
                 ),
             ));
         }
+        if !input.peek(Token![=]) {
+            return Err(syn::Error::new(
+                key.span(),
+                format!("`schema` needs the path: {USAGE}"),
+            ));
+        }
         input.parse::<Token![=]>()?;
         let lit: LitStr = input
             .parse()
