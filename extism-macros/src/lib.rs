@@ -407,11 +407,81 @@ pub fn host_fn(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Generated code names extism-host by an absolute path (as renamed in `Cargo.toml`), so
 /// it does not depend on the user's imports.
 ///
+/// # From an XTP schema
+///
+/// `#[plugin_interface(schema = "path/to/schema.yaml")]` takes the exports from the XTP
+/// schema (versions `v0` and `v1-draft`) the plug-in was built against, so that host and
+/// plug-in cannot drift apart. The path is relative to the crate's directory (where its
+/// `Cargo.toml` is), and the crate rebuilds when the file changes. The macro then
+/// generates, next to the trait and with its visibility:
+///
+/// - one trait method per export, before the trait's own items (which may add provided
+///   methods): `echoEverything` becomes `fn echo_everything(&mut self, input: &Everything)
+///   -> Result<Everything, extism_host::Error>`, calling the export by its schema name.
+///   `application/json` goes through `Json`; `text/plain; charset=utf-8` is `&str` in and
+///   `String` out; `application/x-binary` is `&[u8]` in and `Vec<u8>` out. A `v0` export
+///   has no types, so it takes and returns bytes;
+/// - one type per entry of `components.schemas`: a struct for an object (fields in
+///   `snake_case`, renamed to the schema's names), an enum for a string enum (variants in
+///   `UpperCamelCase`, with `as_str` and `Display`), or an alias. They derive `Debug`,
+///   `Clone`, `PartialEq` and serde's traits (through `extism_host::schema`, so the crate
+///   needs no serde of its own);
+/// - when the schema has imports, `<Trait>Imports`: one method per import (`&self`, the
+///   input decoded, the output encoded by content type, errors as `HostError`), and
+///   `into_host_functions(self)`, the host functions to give the plug-in's builder.
+///
+/// The JSON is the one the plug-in side's generator (xtp-bindgen's Rust template) reads
+/// and writes. Integers take their format (`int8` ... `uint64`; none is `i64`), numbers
+/// theirs (`float` is `f32`, `double` or none `f64`). A `date-time` is an
+/// `extism_host::schema::DateTime` (RFC 3339 text); a `buffer` or a `byte` string is a
+/// `Vec<u8>`, base64 text in JSON. An array is a `Vec`, an object with
+/// `additionalProperties` a `BTreeMap<String, T>`, an object with neither properties nor
+/// those a `serde_json::Map`. A property outside `required`, or `nullable`, is an
+/// `Option`; one outside `required` is left out of the JSON when it is `None`. A
+/// component that contains itself (not through an array or a map) is boxed.
+///
+/// ```
+/// use extism_host::{plugin_interface, Error, HostError, Manifest, PluginBuilder, Wasm};
+///
+/// #[plugin_interface(schema = "../plugins/schemas/pantry.yaml")]
+/// pub trait Pantry {}
+///
+/// /// What the plug-in imports: `lookupPerson` and `recordVisit`.
+/// struct Directory;
+///
+/// impl PantryImports for Directory {
+///     fn lookup_person(&self, name: &str) -> Result<Person, HostError> {
+///         Ok(Person { name: name.into(), age: 36, favourite_fruit: Some(Fruit::Apple) })
+///     }
+///     fn record_visit(&self, visit: Visit) -> Result<(), HostError> {
+///         assert_eq!(visit.at.to_rfc3339(), "2024-02-29T12:34:56.789+00:00");
+///         Ok(())
+///     }
+/// }
+///
+/// let plugin = PluginBuilder::new(Manifest::new([Wasm::file("../plugins/wasm/pantry.rust.wasm")]))
+///     .with_functions(Directory.into_host_functions())
+///     .build()?;
+/// let mut pantry = PantryPlugin::new(plugin)?;
+/// assert_eq!(pantry.describe_fruit(&Fruit::DragonFruit)?, "dragon-fruit: mild and speckled");
+/// let greeting: Greeting = pantry.greet("Ada")?;
+/// assert_eq!(greeting.message, "Hello, Ada! You are 36. You like apple.");
+/// assert_eq!(pantry.reverse_bytes(b"abc")?, b"cba");
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// A schema with problems is a compile error at the attribute for each of them, naming
+/// the field's path and what was expected there: ``invalid XTP schema `s.yaml`:
+/// `exports.greet.input.$ref`: no component is named `Persn`: the components are
+/// `Person` ``. So is a schema name Rust cannot use (two exports that would share a
+/// method name, a component named like the trait or its wrapper, a method of the trait
+/// with an export's name).
+///
 /// # Compile errors
 ///
 /// Reported all at once, at the offending tokens, with the trait and a stub wrapper still
 /// emitted so that code using them adds no errors of its own: applied to something other
-/// than a trait; arguments to the attribute; the trait shapes and method signatures
+/// than a trait; an argument other than `schema = "..."`; the trait shapes and method signatures
 /// above; unknown, malformed, duplicate or conflicting options, or options on a provided
 /// method; two methods bound to one export. An input that does not implement `Encode`,
 /// an output that does not implement `Decode`, or an error type without
