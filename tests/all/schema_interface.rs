@@ -297,8 +297,7 @@ fn an_import_of_another_type_is_a_link_error_naming_it() {
     let error = PluginBuilder::new(Manifest::new([extism_host::Wasm::data(wat.as_bytes())]))
         .with_functions(Directory::default().into_host_functions())
         .build()
-        .err()
-        .expect("the import's type is not the schema's");
+        .expect_err("the import's type is not the schema's");
     assert!(matches!(error, Error::Link { .. }), "{error:?}");
     assert!(error.to_string().contains("lookupPerson"), "{error}");
 }
@@ -319,7 +318,8 @@ fn a_v0_schema_gives_byte_methods_and_checks_every_export() {
     assert_eq!(missing, &["vowel_report"]);
 
     // The methods take and return bytes.
-    let methods: [fn(&mut VowelsV0Plugin, &[u8]) -> Result<Vec<u8>, Error>; 2] = [
+    type BytesMethod = fn(&mut VowelsV0Plugin, &[u8]) -> Result<Vec<u8>, Error>;
+    let methods: [BytesMethod; 2] = [
         <VowelsV0Plugin as VowelsV0>::count_vowels,
         <VowelsV0Plugin as VowelsV0>::vowel_report,
     ];
@@ -471,4 +471,52 @@ fn imports_of_every_content_type_reach_the_implementation() {
         .unwrap_err();
     let text = crate::support::report(&error);
     assert!(text.contains("weigh") && text.contains("height"), "{text}");
+}
+
+/// A plug-in that answers with JSON of another shape than the schema's: each call
+/// fails with `Error::Codec` naming the export, and the plug-in keeps working.
+#[test]
+fn output_of_the_wrong_shape_is_a_codec_error_naming_the_export() {
+    use shapes::Shapes;
+    // Every export echoes its input.
+    let echo = |name: &str| {
+        format!(
+            r#"(func (export "{name}") (result i32)
+                 (call $output_set (call $input_offset) (call $input_length))
+                 i32.const 0)"#
+        )
+    };
+    let wat = format!(
+        r#"(module
+          (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+          (import "extism:host/env" "input_length" (func $input_length (result i64)))
+          (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+          {} {} {} {})"#,
+        echo("grow"),
+        echo("scale"),
+        echo("label"),
+        echo("seed")
+    );
+    let plugin = PluginBuilder::new(Manifest::new([extism_host::Wasm::data(wat.into_bytes())]))
+        .with_name("echo.wat")
+        .build()
+        .unwrap();
+    let mut echo = shapes::ShapesPlugin::new(plugin).unwrap();
+    // `"tall"` is a JSON string, not the `u16` a Height is.
+    let error = echo.label("tall").unwrap_err();
+    assert!(
+        matches!(&error, Error::Codec { function, .. } if function == "label"),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("echo.wat"), "{error}");
+    // `null` is not a Tree.
+    let error = echo.grow(None).unwrap_err();
+    assert!(
+        matches!(&error, Error::Codec { function, .. } if function == "grow"),
+        "{error:?}"
+    );
+    // A number is not an array.
+    assert!(matches!(echo.scale(1.5), Err(Error::Codec { .. })));
+    // Bytes are bytes: nothing to decode.
+    assert_eq!(echo.seed().unwrap(), Vec::<u8>::new());
 }

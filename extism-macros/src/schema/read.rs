@@ -134,7 +134,7 @@ impl Reader {
     /// The entries of a mapping, checked against the keys it may have.
     fn mapping<'a>(&mut self, node: &Node<'a>, what: &str, allowed: &[&str]) -> Option<Fields<'a>> {
         let Yaml::Hash(hash) = node.yaml else {
-            self.expected(&node, what);
+            self.expected(node, what);
             return None;
         };
         let mut entries = Vec::new();
@@ -213,9 +213,7 @@ impl Reader {
             self.expected(&root, "a mapping with `version` and `exports`");
             return None;
         }
-        let Some(peek) = self.mapping(&root, "a schema", &[]) else {
-            return None;
-        };
+        let peek = self.mapping(&root, "a schema", &[])?;
         let version = match peek.get("version") {
             None => {
                 self.problem("version", "missing: expected `v0` or `v1-draft`");
