@@ -520,3 +520,95 @@ fn output_of_the_wrong_shape_is_a_codec_error_naming_the_export() {
     // Bytes are bytes: nothing to decode.
     assert_eq!(echo.seed().unwrap(), Vec::<u8>::new());
 }
+
+/// What a hostile plug-in can pass to an import: JSON nested past serde_json's depth
+/// limit, and text that is not UTF-8. Each fails the call with the import's name and
+/// the cause, without reaching the implementation, and the plug-in keeps working.
+#[test]
+fn hostile_import_inputs_fail_the_call_naming_the_import() {
+    use shapes::{ShapesImports, Tree};
+    struct Counting(std::sync::atomic::AtomicUsize);
+    impl Counting {
+        fn called(&self) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    impl ShapesImports for Counting {
+        fn notify(&self, _: &str) -> Result<(), HostError> {
+            self.called();
+            Ok(())
+        }
+        fn random(&self) -> Result<Vec<u8>, HostError> {
+            Ok(Vec::new())
+        }
+        fn digest(&self, _: &[u8]) -> Result<String, HostError> {
+            Ok(String::new())
+        }
+        fn weigh(&self, _: Tree) -> Result<f64, HostError> {
+            self.called();
+            Ok(1.0)
+        }
+        fn tick(&self) -> Result<(), HostError> {
+            Ok(())
+        }
+    }
+    let wat = r#"(module
+      (import "extism:host/env" "input_offset" (func $input_offset (result i64)))
+      (import "extism:host/user" "notify" (func $notify (param i64)))
+      (import "extism:host/user" "weigh" (func $weigh (param i64) (result i64)))
+      (func (export "notify") (result i32)
+        (call $notify (call $input_offset))
+        i32.const 0)
+      (func (export "weigh") (result i32)
+        (drop (call $weigh (call $input_offset)))
+        i32.const 0))"#;
+    let host = std::sync::Arc::new(Counting(Default::default()));
+    struct Shared(std::sync::Arc<Counting>);
+    impl ShapesImports for Shared {
+        fn notify(&self, input: &str) -> Result<(), HostError> {
+            self.0.notify(input)
+        }
+        fn random(&self) -> Result<Vec<u8>, HostError> {
+            self.0.random()
+        }
+        fn digest(&self, input: &[u8]) -> Result<String, HostError> {
+            self.0.digest(input)
+        }
+        fn weigh(&self, input: Tree) -> Result<f64, HostError> {
+            self.0.weigh(input)
+        }
+        fn tick(&self) -> Result<(), HostError> {
+            self.0.tick()
+        }
+    }
+    let mut plugin = PluginBuilder::new(Manifest::new([extism_host::Wasm::data(wat.as_bytes())]))
+        .with_name("hostile.wat")
+        .with_functions(Shared(host.clone()).into_host_functions())
+        .build()
+        .unwrap();
+
+    // Trees 100 000 deep: a recursion limit, not a stack overflow.
+    let deep = format!(
+        "{}{}",
+        r#"{"type":"t","height":1,"parent":null,"children":["#.repeat(100_000),
+        "]}".repeat(100_000)
+    );
+    let error = plugin.call::<&str, ()>("weigh", &deep).unwrap_err();
+    assert!(matches!(error, Error::HostFunction { .. }), "{error:?}");
+    let text = crate::support::report(&error);
+    assert!(
+        text.contains("hostile.wat") && text.contains("weigh"),
+        "{text}"
+    );
+    assert!(text.contains("recursion limit"), "{text}");
+
+    let error = plugin.call::<&[u8], ()>("notify", b"caf\xe9").unwrap_err();
+    assert!(matches!(error, Error::HostFunction { .. }), "{error:?}");
+    let text = crate::support::report(&error);
+    assert!(text.contains("notify") && text.contains("UTF-8"), "{text}");
+
+    assert_eq!(host.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+    // The plug-in still works.
+    plugin.call::<&str, ()>("notify", "ok").unwrap();
+    assert_eq!(host.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
