@@ -10,7 +10,10 @@
 //! [`parse::Interface`] (reporting malformed attributes), [`validate`] checks the
 //! signatures and turns the model into a [`validate::Plan`], [`expand`] generates the
 //! code, and [`fallback`] turns errors into `compile_error!`s plus the trait and a stub
-//! wrapper, so that code using them does not add a cascade of errors.
+//! wrapper, so that code using them does not add a cascade of errors. With
+//! `schema = "..."`, [`schema`] first adds the schema's exports to the trait as methods
+//! (they then go through the same stages), sets their encodings in the plan from the
+//! content types, and adds the schema's types and imports trait to the output.
 
 mod attr;
 mod expand;

@@ -101,6 +101,7 @@ impl FromSchema {
                 ));
             }
         }
+        let paths = rust::Paths::new(host);
         let mut methods = Vec::new();
         for export in &self.loaded.schema.exports {
             let method = ident(&snake(&export.name)).expect("naming::check accepted the name");
@@ -118,7 +119,7 @@ impl FromSchema {
                     }
                 }
             }
-            methods.push(self.export_method(export, &method, host));
+            methods.push(self.export_method(export, &method, host, &paths));
         }
         if let Some(errors) = errors {
             return Err(errors);
@@ -129,18 +130,23 @@ impl FromSchema {
         Ok(())
     }
 
-    fn export_method(&self, export: &Function, method: &Ident, host: &TokenStream) -> TraitItem {
-        let paths = rust::Paths::new(host);
+    fn export_method(
+        &self,
+        export: &Function,
+        method: &Ident,
+        host: &TokenStream,
+        paths: &rust::Paths,
+    ) -> TraitItem {
         let name = &export.name;
         let mut docs = function_docs(export);
         docs.push(String::new());
         docs.push(format!(" Calls the export `{name}`."));
         let input = export.input.as_ref().map(|param| {
-            let ty = rust::param_in(param, &paths);
+            let ty = rust::param_in(param, paths);
             quote!(, input: #ty)
         });
         let output = match &export.output {
-            Some(param) => rust::param_owned(param, &paths),
+            Some(param) => rust::param_owned(param, paths),
             None => quote!(()),
         };
         let tokens = quote! {
@@ -316,10 +322,10 @@ fn imports_ident(trait_ident: &Ident) -> Ident {
 
 /// A function's description, and its parameters'.
 fn function_docs(function: &Function) -> Vec<String> {
-    let mut docs: Vec<String> = match &function.description {
-        Some(text) => text.lines().map(|l| format!(" {l}")).collect(),
-        None => vec![format!(" `{}` of the XTP schema.", function.name)],
-    };
+    let mut docs = rust::docs(
+        &function.description,
+        &format!("`{}` of the XTP schema.", function.name),
+    );
     for (label, param) in [("Input", &function.input), ("Output", &function.output)] {
         if let Some(Param {
             description: Some(text),

@@ -164,7 +164,8 @@ pub(crate) fn components(schema: &Schema, vis: &syn::Visibility, paths: &Paths) 
         .collect()
 }
 
-fn docs(description: &Option<String>, fallback: &str) -> Vec<String> {
+/// Doc-comment lines: the schema's description, or `fallback`.
+pub(crate) fn docs(description: &Option<String>, fallback: &str) -> Vec<String> {
     let text = description.as_deref().unwrap_or(fallback);
     text.lines().map(|line| format!(" {line}")).collect()
 }
